@@ -1,0 +1,1 @@
+"""rtr-planner: return-to-run plans after a bone stress injury."""

@@ -1,0 +1,62 @@
+"""One base class for every expected failure; the CLI maps these to messages and exit codes."""
+
+from __future__ import annotations
+
+
+class PlannerError(ValueError):
+    """Base of all expected planner errors (bad data, refusals, I/O problems)."""
+
+
+class ProtocolError(PlannerError):
+    """The protocol data is invalid. `problems` lists every problem with its key path."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = list(problems)
+        super().__init__(f"{source}: " + "; ".join(self.problems))
+
+
+class RequestError(PlannerError):
+    """A request value is wrong (unknown site, grade out of range, date out of window)."""
+
+    def __init__(self, param: str, message: str):
+        self.param = param
+        super().__init__(message)
+
+
+class UnknownSite(RequestError):
+    """The site is not in the protocol; `suggestions` holds the closest ids."""
+
+    def __init__(self, site: str, suggestions: list[str]):
+        self.site = site
+        self.suggestions = list(suggestions)
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            "site", f"unknown site '{site}'.{hint} Run 'rtr sites' for the list."
+        )
+
+
+class ReferralRequired(PlannerError):
+    """The case is surgeon-led: it is not planned unless a clinician cleared it."""
+
+    def __init__(self, site_name: str, grade: int, reason: str):
+        self.site_name = site_name
+        self.grade = grade
+        self.reason = reason
+        super().__init__(
+            f"{site_name}, grade {grade} needs a surgeon's assessment before any rehab plan: "
+            f"{reason} Refer the runner to an orthopaedic surgeon. If a clinician has already "
+            f"cleared them for conservative rehab, run again with --cleared-by \"NAME, DATE\"."
+        )
+
+
+class TemplateProblem(PlannerError):
+    """A guide template is missing or uses a variable that is not defined."""
+
+    def __init__(self, template: str, message: str):
+        self.template = template
+        super().__init__(f"template {template}: {message}")
+
+
+class OutputError(PlannerError):
+    """The output folder cannot be used (exists without --force, not writable, is a file)."""

@@ -1,0 +1,258 @@
+"""Frozen domain records: the protocol as loaded from data, the request and the dated plan.
+
+Nothing here does I/O or reads the clock; everything is immutable so a plan can be rendered
+many times (calendar, guides, JSON) and always says the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+KINDS = ("run", "impact", "cross", "strength", "rest")
+LOADING_KINDS = frozenset({"run", "impact"})
+PHASE_IDS = ("protect", "reload", "return-to-run", "build")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One published source; `key` is what protocol data cites (e.g. ``R22``)."""
+
+    key: str
+    citation: str
+    url: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    """An MRI grade as the source articles use it (1 mildest … 4 fracture line)."""
+
+    number: int
+    name: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Protection:
+    """How one site is protected at one grade, and when running may start."""
+
+    nwb_weeks: int
+    protect_weeks: int
+    first_run_weeks: int
+    first_run_range: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Why a site/grade combination is surgeon-led rather than planned."""
+
+    grade: int
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """An injury site: its risk, bone type, timeline by grade and rehab focus."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    risk: str
+    bone: str
+    hop_test: bool
+    strength_focus: str
+    protection: tuple[Protection, ...]
+    timeline_sources: tuple[str, ...]
+    timeline_note: str
+    full_return_range: tuple[int, int]
+    full_return_source: str
+    referrals: tuple[Referral, ...]
+
+    def protection_for(self, grade: int) -> Protection:
+        """Return the protection and timeline for MRI grade 1-4."""
+        return self.protection[grade - 1]
+
+    def referral_for(self, grade: int) -> Referral | None:
+        """Return the referral for this grade, or None when it can be planned."""
+        return next((r for r in self.referrals if r.grade == grade), None)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One walk/run stage of the return-to-run phase: `reps` × (run, walk) minutes."""
+
+    id: str
+    run: int
+    walk: int
+    reps: int
+    source: str
+
+    @property
+    def run_minutes(self) -> int:
+        """Minutes of running in one session."""
+        return self.run * self.reps
+
+    @property
+    def walk_minutes(self) -> int:
+        """Minutes of walking in one session."""
+        return self.walk * self.reps
+
+    @property
+    def total_minutes(self) -> int:
+        """Length of one session."""
+        return self.run_minutes + self.walk_minutes
+
+
+@dataclass(frozen=True)
+class PhaseText:
+    """The fixed wording of a phase: its name, aim and the gate that ends it."""
+
+    id: str
+    name: str
+    aim: str
+    gate_name: str
+    gate: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Numeric progression rules with their sources."""
+
+    sessions_per_week: int
+    lighter_every: int
+    max_run_increase_pct: int
+    max_build_increase_pct: int
+    build_run_minutes: tuple[int, ...]
+    reload_walk_start: int
+    reload_walk_target: int
+    min_reload_weeks: int
+    min_plan_weeks: int
+    impact_weeks: int
+    source: str
+
+
+@dataclass(frozen=True)
+class GateExtras:
+    """Gate criteria that depend on the site: hop test or not, high-risk review, clearance."""
+
+    hop_test: str
+    no_hop: str
+    high_risk: str
+    weight_bearing: str
+    cleared: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The whole validated clinical protocol."""
+
+    version: str
+    released: date
+    sites: tuple[Site, ...]
+    grades: tuple[Grade, ...]
+    stages: tuple[Stage, ...]
+    high_risk_stages: tuple[Stage, ...]
+    phases: tuple[PhaseText, ...]
+    rules: Rules
+    gate_extras: GateExtras
+    pain_rules: tuple[str, ...]
+    pain_source: str
+    bone_health: tuple[tuple[str, str], ...]
+    references: tuple[Reference, ...]
+
+    def phase(self, phase_id: str) -> PhaseText:
+        """Return the wording of one phase by id."""
+        return next(p for p in self.phases if p.id == phase_id)
+
+    def grade(self, number: int) -> Grade:
+        """Return the grade record for MRI grade 1-4."""
+        return self.grades[number - 1]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the user asked for. `site` is a canonical site id; `rest_day` is 0=Mon … 6=Sun."""
+
+    site: str
+    grade: int
+    start: date
+    athlete: str = "Runner"
+    rest_day: int = 6
+    cleared_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Day:
+    """Exactly one entry per calendar day of the plan."""
+
+    date: date
+    phase: str
+    week: int
+    kind: str
+    title: str
+    details: str
+    run_minutes: int = 0
+    walk_minutes: int = 0
+    total_minutes: int = 0
+    gate: str | None = None
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """A phase placed on the calendar."""
+
+    id: str
+    name: str
+    aim: str
+    start: date
+    end: date
+    gate_name: str
+    gate: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated gate or landmark shown on the calendar."""
+
+    date: date
+    name: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A dated return-to-run plan built from a request and a protocol."""
+
+    request: PlanRequest
+    site: Site
+    grade: Grade
+    protection: Protection
+    phases: tuple[PhaseSpan, ...]
+    days: tuple[Day, ...]
+    milestones: tuple[Milestone, ...]
+    pain_rules: tuple[str, ...]
+    protocol: Protocol
+
+    @property
+    def start(self) -> date:
+        """First day of the plan."""
+        return self.days[0].date
+
+    @property
+    def end(self) -> date:
+        """Last day of the plan."""
+        return self.days[-1].date
+
+    @property
+    def first_run(self) -> date:
+        """Date of the first walk/run session."""
+        return next(d.date for d in self.days if d.kind == "run")
+
+    @property
+    def weeks(self) -> int:
+        """Number of plan weeks (the last week number)."""
+        return self.days[-1].week

@@ -1,0 +1,292 @@
+"""Load the clinical protocol from TOML and validate it whole.
+
+Validation collects every problem with its key path (``sites[3].protection[1].nwb_weeks``) and
+raises one ProtocolError listing them all, so a clinician editing the data fixes it in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from .errors import ProtocolError
+from .models import (
+    GateExtras,
+    Grade,
+    PhaseText,
+    Protection,
+    Protocol,
+    Reference,
+    Referral,
+    Rules,
+    Site,
+    Stage,
+)
+
+CITATION = re.compile(r"\[([A-Z][A-Za-z0-9]*(?:,\s*[A-Z][A-Za-z0-9]*)*)\]")
+
+
+class _Reader:
+    """Typed access to raw TOML that records problems instead of raising at the first one."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def get(self, table: dict[str, Any], key: str, kind: type, path: str) -> Any:
+        """Return table[key] if it has the right type, else record a problem and a blank."""
+        value = table.get(key) if isinstance(table, dict) else None
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            shown = "missing" if value is None else f"{value!r} is not {kind.__name__}"
+            self.problems.append(f"{path}.{key}: {shown}")
+            return kind()
+        return value
+
+    def check(self, condition: bool, message: str) -> None:
+        """Record `message` unless `condition` holds."""
+        if not condition:
+            self.problems.append(message)
+
+
+def default_protocol_path() -> Path:
+    """Path of the protocol shipped inside the package."""
+    return Path(str(files("planner") / "data" / "protocol.toml"))
+
+
+def load_protocol(path: Path | None = None) -> Protocol:
+    """Read and validate a protocol file (the packaged one by default)."""
+    source = path or default_protocol_path()
+    try:
+        raw = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtocolError(str(source), [f"cannot read: {exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(str(source), [f"not valid TOML: {exc}"]) from exc
+    return parse_protocol(raw, str(source))
+
+
+def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
+    """Build a Protocol from parsed TOML; raise ProtocolError listing every problem."""
+    r = _Reader()
+    references = _references(r, raw)
+    protocol = Protocol(
+        version=r.get(raw, "version", str, "protocol"),
+        released=r.get(raw, "released", date, "protocol"),
+        sites=tuple(_site(r, s, f"sites[{i}]") for i, s in enumerate(_list(r, raw, "sites"))),
+        grades=tuple(_grade(r, g, f"grades[{i}]") for i, g in enumerate(_list(r, raw, "grades"))),
+        stages=_stages(r, raw, "stages"),
+        high_risk_stages=_stages(r, raw, "high_risk_stages"),
+        phases=tuple(_phase(r, p, f"phases[{i}]") for i, p in enumerate(_list(r, raw, "phases"))),
+        rules=_rules(r, r.get(raw, "rules", dict, "protocol")),
+        gate_extras=_gate_extras(r, r.get(raw, "gate_extras", dict, "protocol")),
+        pain_rules=tuple(r.get(raw, "pain_rules", list, "protocol")),
+        pain_source=r.get(raw, "pain_source", str, "protocol"),
+        bone_health=tuple(tuple(item) for item in r.get(raw, "bone_health", list, "protocol")),
+        references=references,
+    )
+    if not r.problems:
+        _check_consistency(r, protocol)
+        _check_citations(r, raw, {ref.key for ref in references})
+    if r.problems:
+        raise ProtocolError(source, r.problems)
+    return protocol
+
+
+def _list(r: _Reader, raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = r.get(raw, key, list, "protocol")
+    r.check(bool(items), f"protocol.{key}: must not be empty")
+    return [i if isinstance(i, dict) else {} for i in items]
+
+
+def _references(r: _Reader, raw: dict[str, Any]) -> tuple[Reference, ...]:
+    table = r.get(raw, "references", dict, "protocol")
+    refs = []
+    for key, entry in table.items():
+        path = f"references.{key}"
+        refs.append(
+            Reference(
+                key=key,
+                citation=r.get(entry, "citation", str, path),
+                url=r.get(entry, "url", str, path),
+                level=r.get(entry, "level", str, path),
+            )
+        )
+    return tuple(refs)
+
+
+def _grade(r: _Reader, g: dict[str, Any], path: str) -> Grade:
+    return Grade(
+        number=r.get(g, "number", int, path),
+        name=r.get(g, "name", str, path),
+        description=r.get(g, "description", str, path),
+        source=r.get(g, "source", str, path),
+    )
+
+
+def _stages(r: _Reader, raw: dict[str, Any], key: str) -> tuple[Stage, ...]:
+    stages = []
+    for i, s in enumerate(_list(r, raw, key)):
+        path = f"{key}[{i}]"
+        stage = Stage(
+            id=r.get(s, "id", str, path),
+            run=r.get(s, "run", int, path),
+            walk=r.get(s, "walk", int, path),
+            reps=r.get(s, "reps", int, path),
+            source=r.get(s, "source", str, path),
+        )
+        r.check(stage.run > 0 and stage.reps > 0, f"{path}: run and reps must be positive")
+        r.check(stage.walk >= 0, f"{path}.walk: must not be negative")
+        stages.append(stage)
+    return tuple(stages)
+
+
+def _phase(r: _Reader, p: dict[str, Any], path: str) -> PhaseText:
+    return PhaseText(
+        id=r.get(p, "id", str, path),
+        name=r.get(p, "name", str, path),
+        aim=r.get(p, "aim", str, path),
+        gate_name=r.get(p, "gate_name", str, path),
+        gate=tuple(r.get(p, "gate", list, path)),
+        source=r.get(p, "source", str, path),
+    )
+
+
+def _rules(r: _Reader, t: dict[str, Any]) -> Rules:
+    ints = {
+        k: r.get(t, k, int, "rules")
+        for k in (
+            "sessions_per_week", "lighter_every", "max_run_increase_pct",
+            "max_build_increase_pct", "reload_walk_start", "reload_walk_target",
+            "min_reload_weeks", "min_plan_weeks", "impact_weeks",
+        )
+    }
+    build = r.get(t, "build_run_minutes", list, "rules")
+    r.check(all(isinstance(m, int) and m > 0 for m in build), "rules.build_run_minutes: positive integers")
+    return Rules(**ints, build_run_minutes=tuple(build), source=r.get(t, "source", str, "rules"))
+
+
+def _gate_extras(r: _Reader, t: dict[str, Any]) -> GateExtras:
+    keys = ("hop_test", "no_hop", "high_risk", "weight_bearing", "cleared")
+    return GateExtras(**{k: r.get(t, k, str, "gate_extras") for k in keys})
+
+
+def _site(r: _Reader, s: dict[str, Any], path: str) -> Site:
+    risk = r.get(s, "risk", str, path)
+    bone = r.get(s, "bone", str, path)
+    r.check(risk in ("low", "high"), f"{path}.risk: '{risk}' must be low or high")
+    r.check(bone in ("cortical", "trabecular"), f"{path}.bone: '{bone}' must be cortical or trabecular")
+    rows = r.get(s, "protection", list, path)
+    r.check(len(rows) == 4, f"{path}.protection: needs one row per grade 1-4, found {len(rows)}")
+    return Site(
+        id=r.get(s, "id", str, path),
+        name=r.get(s, "name", str, path),
+        aliases=tuple(r.get(s, "aliases", list, path)),
+        risk=risk,
+        bone=bone,
+        hop_test=r.get(s, "hop_test", bool, path),
+        strength_focus=r.get(s, "strength_focus", str, path),
+        protection=tuple(_protection(r, row, f"{path}.protection[{i}]") for i, row in enumerate(rows)),
+        timeline_sources=tuple(r.get(s, "timeline_sources", list, path)),
+        timeline_note=r.get(s, "timeline_note", str, path),
+        full_return_range=_pair(r, s, "full_return_range", path),
+        full_return_source=r.get(s, "full_return_source", str, path),
+        referrals=tuple(
+            Referral(
+                grade=r.get(ref, "grade", int, f"{path}.referrals[{i}]"),
+                reason=r.get(ref, "reason", str, f"{path}.referrals[{i}]"),
+                source=r.get(ref, "source", str, f"{path}.referrals[{i}]"),
+            )
+            for i, ref in enumerate(r.get(s, "referrals", list, path))
+        ),
+    )
+
+
+def _pair(r: _Reader, t: dict[str, Any], key: str, path: str) -> tuple[int, int]:
+    value = r.get(t, key, list, path)
+    ok = len(value) == 2 and all(isinstance(v, int) for v in value) and value[0] <= value[1]
+    r.check(ok, f"{path}.{key}: must be [low, high] weeks with low <= high")
+    return (value[0], value[1]) if ok else (0, 0)
+
+
+def _protection(r: _Reader, row: dict[str, Any], path: str) -> Protection:
+    p = Protection(
+        nwb_weeks=r.get(row, "nwb_weeks", int, path),
+        protect_weeks=r.get(row, "protect_weeks", int, path),
+        first_run_weeks=r.get(row, "first_run_weeks", int, path),
+        first_run_range=_pair(r, row, "first_run_range", path),
+    )
+    r.check(0 <= p.nwb_weeks <= p.protect_weeks, f"{path}: nwb_weeks must be 0..protect_weeks")
+    r.check(p.protect_weeks >= 1, f"{path}.protect_weeks: at least 1")
+    lo, hi = p.first_run_range
+    r.check(lo <= p.first_run_weeks <= hi, f"{path}.first_run_weeks: {p.first_run_weeks} outside the published range [{lo}, {hi}]")
+    return p
+
+
+def _check_consistency(r: _Reader, protocol: Protocol) -> None:
+    """Cross-record rules: ids, sources, grade order and the site-risk ordering."""
+    keys = {ref.key for ref in protocol.references}
+    names: set[str] = set()
+    for i, site in enumerate(protocol.sites):
+        path = f"sites[{i}]"
+        for name in (site.id, *site.aliases):
+            r.check(name not in names, f"{path}: id or alias '{name}' is used twice")
+            names.add(name)
+        for key in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals)):
+            r.check(key in keys, f"{path}: source '{key}' is not in [references]")
+        _check_site_timeline(r, protocol, site, path)
+    for path, key in _record_sources(protocol):
+        r.check(key in keys, f"{path}: source '{key}' is not in [references]")
+    r.check([g.number for g in protocol.grades] == [1, 2, 3, 4], "grades: must be numbered 1, 2, 3, 4")
+    r.check([p.id for p in protocol.phases] == ["protect", "reload", "return-to-run", "build"],
+            "phases: must be protect, reload, return-to-run, build in that order")
+    _check_risk_order(r, protocol)
+
+
+def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
+    found = [(f"grades[{i}].source", g.source) for i, g in enumerate(protocol.grades)]
+    found += [(f"stages.{s.id}.source", s.source) for s in (*protocol.stages, *protocol.high_risk_stages)]
+    found += [(f"phases[{i}].source", p.source) for i, p in enumerate(protocol.phases)]
+    found += [("rules.source", protocol.rules.source), ("pain_source", protocol.pain_source)]
+    found += [(f"bone_health[{i}]", item[1]) for i, item in enumerate(protocol.bone_health)]
+    return found
+
+
+def _check_site_timeline(r: _Reader, protocol: Protocol, site: Site, path: str) -> None:
+    previous = 0
+    for grade, p in enumerate(site.protection, start=1):
+        reload = p.first_run_weeks - p.protect_weeks
+        r.check(reload >= protocol.rules.min_reload_weeks,
+                f"{path}.protection[{grade - 1}]: only {reload} reload weeks; at least {protocol.rules.min_reload_weeks}")
+        r.check(p.first_run_weeks >= previous,
+                f"{path}.protection[{grade - 1}]: a higher grade must not run earlier than a lower one")
+        previous = p.first_run_weeks
+
+
+def _check_risk_order(r: _Reader, protocol: Protocol) -> None:
+    """No high-risk site may start running before any low-risk site at the same grade."""
+    for g in range(4):
+        low = [s.protection[g].first_run_weeks for s in protocol.sites if s.risk == "low"]
+        high = [(s.protection[g].first_run_weeks, s.id) for s in protocol.sites if s.risk == "high"]
+        for weeks, site_id in high:
+            r.check(not low or weeks >= max(low),
+                    f"sites.{site_id}.protection[{g}]: high-risk site runs at week {weeks}, before a low-risk site ({max(low)})")
+
+
+def _check_citations(r: _Reader, raw: Any, keys: set[str], path: str = "protocol") -> None:
+    """Every inline [Rxx] citation in any text must resolve to a reference."""
+    if isinstance(raw, dict):
+        for k, v in raw.items():
+            if path == "protocol" and k == "references":
+                continue
+            _check_citations(r, v, keys, f"{path}.{k}")
+    elif isinstance(raw, list):
+        for i, v in enumerate(raw):
+            _check_citations(r, v, keys, f"{path}[{i}]")
+    elif isinstance(raw, str):
+        for group in CITATION.findall(raw):
+            for key in re.split(r",\s*", group):
+                r.check(key in keys, f"{path}: cites [{key}], which is not in [references]")

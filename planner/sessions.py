@@ -1,0 +1,156 @@
+"""Wording of single sessions: short calendar titles and full plain-text instructions.
+
+Pure functions from a few numbers and the site to a `Session`; the engine decides which
+session falls on which day. Titles are short enough for a calendar month view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Site, Stage
+
+CROSS_MINUTES = 30
+STRENGTH_MINUTES = 30
+IMPACT_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Session:
+    """One day's work before the engine adds phase, week, gate and pain rules."""
+
+    kind: str
+    title: str
+    details: str
+    run_minutes: int = 0
+    walk_minutes: int = 0
+    total_minutes: int = 0
+
+
+def rest() -> Session:
+    """A full rest day."""
+    return Session("rest", "Rest", "Full rest day: no training. Ordinary daily walking is fine.")
+
+
+def protect_cross(nwb: bool, modality: str) -> Session:
+    """Protect-phase cross-training that fits the weight-bearing status."""
+    if nwb:
+        return Session(
+            "cross", f"Cross-train: pool {CROSS_MINUTES} min",
+            f"Pool, {CROSS_MINUTES} min, easy to moderate: swimming with a pull buoy (no push-off "
+            "from the wall with the injured leg) or deep-water running with a float belt. "
+            "Non-weight-bearing: use crutches or boot exactly as prescribed.",
+            total_minutes=CROSS_MINUTES,
+        )
+    text = {
+        "bike": "Stationary bike at low resistance and a high cadence",
+        "swim": "Swimming or deep-water running",
+    }[modality]
+    return Session(
+        "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
+        f"{text}, {CROSS_MINUTES} min, easy to moderate and pain-free at the injured site. "
+        "If it hurts there, switch to the pool or upper-body work. Walk only as much as daily "
+        "life needs.",
+        total_minutes=CROSS_MINUTES,
+    )
+
+
+def protect_strength(nwb: bool, site: Site) -> Session:
+    """Protect-phase strength: upper body and core, site work only as the status allows."""
+    if nwb:
+        work = ("seated or lying upper-body and core work (presses, rows, side planks from the "
+                "knees); for the injured leg only pain-free isometrics your clinician has shown you")
+    else:
+        work = (f"non-impact, pain-free strength for {site.strength_focus}, plus upper body and "
+                "core; 2-3 sets of 10-15, light to moderate")
+    return Session(
+        "strength", f"Strength {STRENGTH_MINUTES} min",
+        f"Strength, {STRENGTH_MINUTES} min: {work}.",
+        total_minutes=STRENGTH_MINUTES,
+    )
+
+
+def reload_cross(walk: int, modality: str) -> Session:
+    """Reload-phase day: brisk walk plus low-impact cross-training."""
+    return Session(
+        "cross", f"Walk {walk} min + {modality} 20 min",
+        f"Brisk walk, {walk} min on flat, even ground, pain-free. Then {modality}, 20 min "
+        "easy (the elliptical only once walking is pain-free: it loads more than the bike).",
+        walk_minutes=walk, total_minutes=walk + 20,
+    )
+
+
+def reload_strength(walk: int, site: Site, single_leg: bool) -> Session:
+    """Reload-phase progressive strength aimed at the injured site, with the day's walk."""
+    extra = (" Add single-leg work (single-leg squats to a box, step-ups, single-leg calf raises) "
+             "as it stays pain-free." if single_leg else "")
+    return Session(
+        "strength", f"Walk {walk} min + strength",
+        f"Brisk walk, {walk} min, pain-free. Strength, {STRENGTH_MINUTES} min, progressive: "
+        f"{site.strength_focus}; 3 sets of 8-12, slow and controlled, add load when the last "
+        f"reps feel easy.{extra}",
+        walk_minutes=walk, total_minutes=walk + STRENGTH_MINUTES,
+    )
+
+
+def reload_impact(walk: int, single_leg: bool) -> Session:
+    """Impact preparation: pogos and hops, double-leg first, then single-leg."""
+    hops = ("pogos 3 x 20; double-leg hops forward/back and side to side 3 x 10 each; "
+            "single-leg hops in place 3 x 10 each leg" if single_leg else
+            "pogos 3 x 20; double-leg hops in place 3 x 10; double-leg hops forward/back 2 x 10")
+    return Session(
+        "impact", "Impact prep: pogos + hops",
+        f"Impact preparation, about {IMPACT_MINUTES} min after a 5 min walk warm-up: {hops}. "
+        f"Rest 90 s between sets; land softly and quietly. Then a brisk walk of {walk} min.",
+        walk_minutes=walk, total_minutes=walk + IMPACT_MINUTES,
+    )
+
+
+def run_session(stage: Stage) -> Session:
+    """A walk/run bone-loading session, or a continuous run once the stage has no walking."""
+    if stage.walk == 0:
+        title = f"Run {stage.run_minutes} min continuous"
+        body = f"Easy continuous run, {stage.run_minutes} min, on a flat, even surface."
+    else:
+        title = f"Run/walk {stage.run}:{stage.walk} ×{stage.reps} · {stage.total_minutes} min"
+        body = (f"Bone-loading session, {stage.total_minutes} min on a flat, even surface: "
+                f"{stage.reps} rounds of {stage.run} min easy jogging and {stage.walk} min "
+                "brisk walking.")
+    return Session(
+        "run", title,
+        f"{body} Warm up with 5 minutes of brisk walking first. Conversational effort. Stay on "
+        "this stage until a whole week has been pain-free.",
+        run_minutes=stage.run_minutes, walk_minutes=stage.walk_minutes,
+        total_minutes=stage.total_minutes,
+    )
+
+
+def build_run(minutes: int, strides: bool) -> Session:
+    """A continuous easy run of the build phase; strides only in the final week."""
+    extra = (" Finish with 4 relaxed strides of 20 seconds on flat ground, walking back between "
+             "them." if strides else "")
+    return Session(
+        "run", f"Run {minutes} min easy" + (" + strides" if strides else ""),
+        f"Easy continuous run, {minutes} min, conversational effort, flat route.{extra}",
+        run_minutes=minutes, total_minutes=minutes,
+    )
+
+
+def loading_cross(modality: str) -> Session:
+    """Cross-training between runs in the return-to-run and build phases."""
+    return Session(
+        "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
+        f"{modality.capitalize()}, {CROSS_MINUTES} min, easy: keeps fitness without loading the "
+        "bone on the day between runs.",
+        total_minutes=CROSS_MINUTES,
+    )
+
+
+def loading_strength(site: Site) -> Session:
+    """Strength between runs: keep the site-specific programme going."""
+    return Session(
+        "strength", f"Strength {STRENGTH_MINUTES} min",
+        f"Strength, {STRENGTH_MINUTES} min: {site.strength_focus}; 3 sets of 8-12 with "
+        "moderate load. No hopping or running today.",
+        total_minutes=STRENGTH_MINUTES,
+    )

@@ -1,0 +1,206 @@
+"""Safety invariants of the plan engine, over every site, grade and many start dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import groupby
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.engine import build_plan, find_site
+from planner.errors import ReferralRequired, RequestError, UnknownSite
+from planner.models import KINDS, LOADING_KINDS, PlanRequest
+from planner.protocol import load_protocol
+
+from .conftest import CLEARED, EDGE_STARTS, all_cases, make_plan
+
+PROTOCOL = load_protocol()
+SITE_IDS = [s.id for s in PROTOCOL.sites]
+
+
+def assert_invariants(plan) -> None:
+    """Every safety rule a plan must keep, whatever the site, grade, date or rest day."""
+    days = plan.days
+    rules = plan.protocol.rules
+    # Exactly one entry per calendar day, from the start date on, in order.
+    assert days[0].date == plan.request.start
+    assert [d.date for d in days] == [days[0].date + timedelta(i) for i in range(len(days))]
+    assert all(d.kind in KINDS for d in days)
+    # At least 12 weeks.
+    assert len(days) >= rules.min_plan_weeks * 7
+    # No two loading days in a row.
+    for a, b in zip(days, days[1:]):
+        assert not (a.kind in LOADING_KINDS and b.kind in LOADING_KINDS), (a.date, b.date)
+    # A rest day in every Monday-Sunday calendar week and in every plan week.
+    for _, week in groupby(days, key=lambda d: d.date.isocalendar()[:2]):
+        assert any(d.kind == "rest" for d in week)
+    for _, week in groupby(days, key=lambda d: d.week):
+        assert any(d.kind == "rest" for d in week)
+    # Pain rules on every loading day (and every training day).
+    for d in days:
+        if d.kind != "rest":
+            assert "PAIN RULES" in d.details and plan.pain_rules[0] in d.details
+    # Running only once the return-to-run phase has started; impact only while reloading.
+    for d in days:
+        if d.kind == "run":
+            assert d.phase in ("return-to-run", "build") and d.run_minutes > 0
+        if d.kind == "impact":
+            assert d.phase == "reload" and plan.site.hop_test
+        if d.kind != "run":
+            assert d.run_minutes == 0
+    _assert_weekly_increase(plan)
+    _assert_gates(plan)
+
+
+def _assert_weekly_increase(plan) -> None:
+    """Weekly run minutes never rise more than the protocol allows, except after a gate."""
+    rules = plan.protocol.rules
+    limits = {"return-to-run": rules.max_run_increase_pct, "build": rules.max_build_increase_pct}
+    for phase, limit in limits.items():
+        weeks = [sum(d.run_minutes for d in w)
+                 for _, w in groupby((d for d in plan.days if d.phase == phase), key=lambda d: d.week)]
+        peak = weeks[0]
+        for minutes in weeks[1:]:
+            assert minutes <= peak * (100 + limit) / 100, (phase, weeks)
+            peak = max(peak, minutes)
+
+
+def _assert_gates(plan) -> None:
+    """A gate sits on the first day of every phase after the first, on a non-loading day."""
+    for span in plan.phases[1:]:
+        day = next(d for d in plan.days if d.date == span.start)
+        assert day.gate is not None and day.kind not in LOADING_KINDS
+        assert any(m.date == span.start for m in plan.milestones)
+    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1
+
+
+def weeks_to_first_run(plan) -> float:
+    return (plan.first_run - plan.start).days / 7
+
+
+@pytest.mark.parametrize("site,grade", all_cases(PROTOCOL))
+def test_invariants_every_site_and_grade_on_edge_dates(protocol, site, grade):
+    for start in EDGE_STARTS:
+        for rest_day in (6, 2):
+            assert_invariants(make_plan(protocol, site, grade, start, rest_day=rest_day))
+
+
+@given(
+    site=st.sampled_from(SITE_IDS),
+    grade=st.integers(1, 4),
+    start=st.dates(date(1990, 1, 1), date(2100, 12, 31)),
+    rest_day=st.integers(0, 6),
+)
+@settings(max_examples=150, deadline=None)
+def test_invariants_hold_for_random_requests(site, grade, start, rest_day):
+    assert_invariants(make_plan(PROTOCOL, site, grade, start, rest_day=rest_day))
+
+
+@given(start=st.dates(date(2000, 1, 1), date(2099, 12, 31)), rest_day=st.integers(0, 6))
+@settings(max_examples=40, deadline=None)
+def test_worse_injury_never_runs_earlier(start, rest_day):
+    first = {(s, g): make_plan(PROTOCOL, s, g, start, rest_day=rest_day).first_run
+             for s, g in all_cases(PROTOCOL)}
+    for site in SITE_IDS:
+        runs = [first[(site, g)] for g in (1, 2, 3, 4)]
+        assert runs == sorted(runs), site
+    for grade in (1, 2, 3, 4):
+        low = [first[(s.id, grade)] for s in PROTOCOL.sites if s.risk == "low"]
+        high = [first[(s.id, grade)] for s in PROTOCOL.sites if s.risk == "high"]
+        assert min(high) >= max(low), grade
+
+
+@pytest.mark.parametrize("site,grade", all_cases(PROTOCOL))
+def test_timelines_sit_inside_the_published_ranges(protocol, site, grade):
+    for start in EDGE_STARTS:
+        plan = make_plan(protocol, site, grade, start)
+        lo, hi = plan.protection.first_run_range
+        # The engine moves the first run to the next training week: up to 13 days later.
+        assert lo <= weeks_to_first_run(plan) < hi + 2
+        lo, hi = plan.site.full_return_range
+        assert lo <= len(plan.days) / 7 <= hi
+
+
+def test_high_risk_sites_start_with_a_gentler_stage(protocol):
+    low = make_plan(protocol, "metatarsal", 2, date(2026, 3, 2))
+    high = make_plan(protocol, "navicular", 2, date(2026, 3, 2))
+    first_low = next(d for d in low.days if d.kind == "run")
+    first_high = next(d for d in high.days if d.kind == "run")
+    assert first_low.title == "Run/walk 1:2 ×7 · 21 min"
+    assert first_high.title == "Run/walk 1:4 ×5 · 25 min"
+    assert first_high.run_minutes == 5 and first_high.walk_minutes == 20
+
+
+def test_build_has_strides_only_in_the_final_week(protocol):
+    plan = make_plan(protocol, "tibia-posteromedial", 2, date(2026, 3, 2))
+    strides = [d for d in plan.days if "strides" in d.title]
+    assert len(strides) == 1 and strides[0].date > plan.end - timedelta(days=7)
+
+
+def test_femoral_neck_never_gets_a_hop_test(protocol):
+    plan = make_plan(protocol, "femoral-neck-compression", 2, date(2026, 3, 2))
+    assert not any(d.kind == "impact" for d in plan.days)
+    gate = next(p for p in plan.phases if p.id == "reload").gate
+    assert protocol.gate_extras.no_hop in gate
+    assert protocol.gate_extras.hop_test not in gate
+
+
+def test_non_weight_bearing_weeks_use_the_pool(protocol):
+    plan = make_plan(protocol, "navicular", 3, date(2026, 3, 2))
+    nwb_end = plan.start + timedelta(weeks=plan.protection.nwb_weeks)
+    crosses = [d for d in plan.days if d.date < nwb_end and d.kind == "cross"]
+    assert crosses and all("pool" in d.title for d in crosses)
+    assert all(d.walk_minutes == 0 for d in plan.days if d.date < nwb_end)
+
+
+def test_the_same_request_gives_the_same_plan(protocol):
+    a = make_plan(protocol, "sacrum", 3, date(2027, 1, 1), athlete="Kim")
+    b = make_plan(protocol, "sacrum", 3, date(2027, 1, 1), athlete="Kim")
+    assert a == b
+
+
+@pytest.mark.parametrize("site,grade", [(s.id, r.grade) for s in PROTOCOL.sites for r in s.referrals])
+def test_surgeon_led_cases_are_referred_not_planned(protocol, site, grade):
+    with pytest.raises(ReferralRequired) as err:
+        build_plan(PlanRequest(site=site, grade=grade, start=date(2026, 3, 2)), protocol)
+    assert "surgeon" in str(err.value) and "--cleared-by" in str(err.value)
+    plan = make_plan(protocol, site, grade, date(2026, 3, 2), cleared_by=CLEARED)
+    assert CLEARED in plan.days[0].details
+    assert any(CLEARED in c for p in plan.phases for c in p.gate)
+
+
+def test_the_documented_surgeon_led_cases(protocol):
+    referred = {(s.id, r.grade) for s in protocol.sites for r in s.referrals}
+    assert {("femoral-neck-tension", g) for g in (1, 2, 3, 4)} <= referred
+    assert {("tibia-anterior", 4), ("metatarsal-5-base", 4), ("femoral-neck-compression", 4),
+            ("navicular", 4)} <= referred
+    assert not any(s.risk == "low" for s in protocol.sites if s.referrals)
+
+
+def test_aliases_and_spelling_resolve(protocol):
+    assert find_site(protocol, "shin").id == "tibia-posteromedial"
+    assert find_site(protocol, "Pelvis").id == "pubic-ramus"
+    assert find_site(protocol, "Femoral Neck Compression").id == "femoral-neck-compression"
+    assert find_site(protocol, "tibia_anterior").id == "tibia-anterior"
+
+
+def test_unknown_site_names_the_closest_ids(protocol):
+    with pytest.raises(UnknownSite) as err:
+        find_site(protocol, "navicualr")
+    assert err.value.suggestions[0] == "navicular"
+    assert "rtr sites" in str(err.value)
+
+
+@pytest.mark.parametrize("grade", [0, 5, -1])
+def test_grade_out_of_range_is_refused(protocol, grade):
+    with pytest.raises(RequestError, match="grade must be 1, 2, 3 or 4"):
+        build_plan(PlanRequest(site="fibula", grade=grade, start=date(2026, 3, 2)), protocol)
+
+
+def test_start_date_must_be_within_a_year_of_today(protocol):
+    request = PlanRequest(site="fibula", grade=1, start=date(2024, 1, 1))
+    with pytest.raises(RequestError, match="more than a year"):
+        build_plan(request, protocol, today=date(2026, 11, 22))
+    assert build_plan(request, protocol, today=date(2024, 6, 1)).start == date(2024, 1, 1)
