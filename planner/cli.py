@@ -1,0 +1,172 @@
+"""The `rtr` command: parse options, call the core, write files, map errors to exit codes.
+
+Exit codes: 0 success; 1 a refusal or I/O problem (surgeon-led case, output folder in the way,
+bad protocol); 2 a usage error (unknown site, bad grade, bad or ambiguous date). Errors are one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .errors import PlannerError, RequestError
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
+
+
+class GradeType(click.ParamType):
+    """MRI grade 1-4 as a whole number."""
+
+    name = "1-4"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        """Accept 1, 2, 3 or 4; refuse anything else with the valid values."""
+        text = str(value).strip()
+        if text not in ("1", "2", "3", "4"):
+            self.fail(f"'{text}' is not an MRI grade; use 1, 2, 3 or 4.", param, ctx)
+        return int(text)
+
+
+class DateType(click.ParamType):
+    """A calendar date: ISO (2026-03-02) or written out (2 March 2026)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        """Parse with dateutil; refuse ambiguous numeric dates and dates without a year."""
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def parse_date(text: str) -> date:
+    """Parse a start date; raise ValueError with a how-to-fix message."""
+    from dateutil import parser
+
+    text = text.strip()
+    if not text:
+        raise ValueError("the date is empty; use YYYY-MM-DD, e.g. 2026-03-02.")
+    numeric = NUMERIC_DATE.match(text)
+    if numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]:
+        raise ValueError(f"'{text}' is ambiguous (day/month or month/day?); use YYYY-MM-DD.")
+    try:
+        # Two different defaults reveal a missing year, month or day.
+        first = parser.parse(text, default=datetime(2000, 1, 1))
+        second = parser.parse(text, default=datetime(2001, 2, 2))
+    except (ValueError, OverflowError, parser.ParserError):
+        raise ValueError(f"'{text}' is not a valid date; use YYYY-MM-DD, e.g. 2026-03-02.") from None
+    if first != second:
+        raise ValueError(f"'{text}' is not a full date with day, month and year; use YYYY-MM-DD.")
+    return first.date()
+
+
+def _reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map planner errors to click errors in one place: usage (2) or refusal/I/O (1)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RequestError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'--{exc.param.replace('_', '-')}'") from None
+        except PlannerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rtr-planner", prog_name="rtr")
+def cli() -> None:
+    """Return-to-run plans after a bone stress injury: calendar, guide and data."""
+
+
+def main(args: list[str] | None = None) -> None:
+    """Console entry point: errors become one 'Error: …' line and exit code 2 or 1."""
+    try:
+        cli.main(args=args, prog_name="rtr", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.ClickException as exc:
+        click.echo(f"Error: {_one_line(exc)}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except click.Abort:
+        click.echo("Error: interrupted; nothing was written.", err=True)
+        raise SystemExit(1) from None
+
+
+def _one_line(exc: click.ClickException) -> str:
+    """The error message on one line; usage errors point at --help."""
+    message = exc.format_message()
+    plain_bad_value = isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter)
+    if isinstance(exc, click.UsageError) and not plain_bad_value and exc.ctx is not None:
+        message = f"{message} (see '{exc.ctx.command_path} --help')"
+    return " ".join(message.split())
+
+
+@cli.command("plan")
+@click.option("--site", required=True, help="Injury site id or alias (see 'rtr sites').")
+@click.option("--grade", required=True, type=GradeType(), help="MRI grade, 1-4.")
+@click.option("--start", required=True, type=DateType(), help="First day of the plan (YYYY-MM-DD).")
+@click.option("--name", default="Runner", show_default=True, help="Athlete's name, shown in the guide and calendar.")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: NAME-SITE-START].")
+@click.option("--force", is_flag=True, help="Replace the plan files in an existing output folder.")
+@click.option("--rest-day", type=click.Choice(WEEKDAY_NAMES, case_sensitive=False), default="sunday", show_default=True, help="Weekly full rest day.")
+@click.option("--cleared-by", help="Who cleared a surgeon-led case for conservative rehab, e.g. 'Dr Lee, 2026-03-01'.")
+@_reports_errors
+def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
+                 rest_day: str, cleared_by: str | None) -> None:
+    """Write plan.ics, guide.md, guide.html and plan.json for one runner."""
+    from .engine import build_plan
+    from .models import PlanRequest
+    from .outputs import default_out_dir, default_stamp, render_all, write_outputs
+    from .protocol import load_protocol
+
+    if not name.strip():
+        raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
+    request = PlanRequest(site=site, grade=grade, start=start, athlete=name.strip(),
+                          rest_day=WEEKDAY_NAMES.index(rest_day.lower()), cleared_by=cleared_by)
+    plan = build_plan(request, load_protocol(), today=date.today())
+    out_dir = out or default_out_dir(plan)
+    written = write_outputs(out_dir, render_all(plan, default_stamp(plan)), force=force)
+    click.echo(plan_summary(plan, out_dir, written))
+
+
+def plan_summary(plan: Any, out_dir: Path, written: list[Path]) -> str:
+    """The short summary printed after writing: phases, first run, files."""
+    lines = [f"Return-to-run plan for {plan.request.athlete}: {plan.site.name}, "
+             f"{plan.grade.name}, {plan.site.risk} risk"]
+    if plan.request.cleared_by:
+        lines.append(f"  Cleared for conservative rehab by: {plan.request.cleared_by}")
+    for span in plan.phases:
+        lines.append(f"  {span.name:<14} {span.start:%a %d %b %Y} – {span.end:%a %d %b %Y}")
+    lines.append(f"  First run:     {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
+    lines.append(f"Wrote {out_dir}{'/' if not str(out_dir).endswith('/') else ''}: "
+                 + ", ".join(p.name for p in written))
+    return "\n".join(lines)
+
+
+@cli.command("sites")
+@_reports_errors
+def sites_command() -> None:
+    """List the injury sites: id, aliases, risk and bone type."""
+    from .protocol import load_protocol
+
+    protocol = load_protocol()
+    rows = [("SITE", "RISK", "BONE", "ALIASES")]
+    rows += [(s.id, s.risk, s.bone, ", ".join(s.aliases)) for s in protocol.sites]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    referred = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals})
+    click.echo("\nSurgeon-led (refused unless --cleared-by): " + ", ".join(referred))

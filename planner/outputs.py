@@ -1,0 +1,123 @@
+"""Render every output of a plan in memory, then write them safely into one folder.
+
+Everything is rendered before anything is written, and each file goes to a temporary name in
+the target folder first and is renamed into place, so a failure never leaves a half-written
+calendar or guide behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import OutputError
+from .models import Plan
+
+OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json")
+
+
+def default_stamp(plan: Plan, environ: dict[str, str] | None = None) -> datetime:
+    """DTSTAMP for the calendar: SOURCE_DATE_EPOCH if set, else the protocol's release date.
+
+    A fixed stamp keeps the output byte-identical for the same inputs.
+    """
+    env = os.environ if environ is None else environ
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    released = plan.protocol.released
+    return datetime(released.year, released.month, released.day, tzinfo=timezone.utc)
+
+
+def render_all(plan: Plan, stamp: datetime) -> dict[str, bytes]:
+    """Render the calendar, both guides and the JSON, keyed by file name."""
+    from .export import to_json
+    from .ics import to_ics
+    from .render import render_html, render_markdown
+
+    return {
+        "plan.ics": to_ics(plan, stamp),
+        "guide.md": render_markdown(plan).encode("utf-8"),
+        "guide.html": render_html(plan).encode("utf-8"),
+        "plan.json": to_json(plan).encode("utf-8"),
+    }
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A safe, readable folder-name part: ASCII letters, digits and hyphens only."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return cleaned[:limit].strip("-")
+
+
+def default_out_dir(plan: Plan) -> Path:
+    """Folder named from the athlete, site and start date, e.g. ``ana-metatarsal-2026-03-02``."""
+    who = slug(plan.request.athlete) or "runner"
+    return Path(f"{who}-{plan.site.id}-{plan.request.start.isoformat()}")
+
+
+def check_out_dir(out_dir: Path, force: bool) -> None:
+    """Refuse an output path that is a file, or a non-empty folder without --force."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is a file, not a folder; choose another --out.")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise OutputError(
+            f"folder {out_dir} already exists and is not empty; use --force to replace the "
+            "plan files in it, or choose another --out."
+        )
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
+    """Write `files` into `out_dir`; --force replaces only these files, nothing else.
+
+    All files are first written to temporary names, then renamed into place together, so an
+    error or Ctrl-C part-way leaves either the old files or the new ones, never a fragment.
+    """
+    check_out_dir(out_dir, force)
+    created = not out_dir.exists()
+    staged: list[tuple[str, Path]] = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            staged.append((_stage(out_dir, name, data), out_dir / name))
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    except OSError as exc:
+        _discard(staged, out_dir if created else None)
+        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}.") from exc
+    except BaseException:
+        _discard(staged, out_dir if created else None)
+        raise
+    return [final for _, final in staged]
+
+
+def _discard(staged: list[tuple[str, Path]], created_dir: Path | None) -> None:
+    """Remove temporary files, and the folder too if this run created it and it is empty."""
+    for tmp, _ in staged:
+        Path(tmp).unlink(missing_ok=True)
+    if created_dir is not None and created_dir.is_dir() and not any(created_dir.iterdir()):
+        created_dir.rmdir()
+
+
+def _file_mode() -> int:
+    """0o666 less the process umask, the mode an ordinary open() would give."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _stage(out_dir: Path, name: str, data: bytes) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        # mkstemp creates files readable by the owner only; plans are shared documents.
+        os.chmod(tmp, _file_mode())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
