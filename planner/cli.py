@@ -16,8 +16,8 @@ from typing import Any, Callable
 import click
 
 from .errors import PlannerError, RequestError
+from .models import WEEKDAYS as WEEKDAY_NAMES
 
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
 
 

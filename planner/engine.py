@@ -22,12 +22,11 @@ from datetime import date, timedelta
 from . import sessions
 from .errors import ReferralRequired, RequestError, UnknownSite
 from .models import (
-    Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
+    LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
 from .sessions import Session
 
 START_WINDOW_DAYS = 366
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def normalise_site_name(name: str) -> str:
@@ -73,7 +72,8 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     protection = site.protection_for(request.grade)
     spans = _phase_spans(request, protocol, protection, site)
     schedule = _run_schedule(protocol, site)
-    days = _ensure_calendar_week_rest(_days(request, protocol, site, protection, spans, schedule))
+    days = _ensure_calendar_week_rest(
+        _days(request, protocol, site, protection, spans, schedule), protocol)
     return Plan(
         request=request,
         site=site,
@@ -141,7 +141,7 @@ def _gate_criteria(
         criteria.append(extras.hop_test if site.hop_test else extras.no_hop)
         if site.risk == "high":
             criteria.append(extras.high_risk)
-    if request.cleared_by and phase_id in ("protect", "reload"):
+    if request.cleared_by and phase_id == "reload":
         criteria.append(extras.cleared.format(cleared_by=request.cleared_by.strip()))
     return tuple(criteria)
 
@@ -204,10 +204,8 @@ def _reload_session(k: int, week: int, protocol: Protocol, site: Site, span: Pha
     # Impact preparation needs walking tolerance first, so it never fills the whole phase.
     impact_week = week >= weeks - min(rules.impact_weeks, max(1, weeks // 2))
     single_leg = impact_week and week == weeks - 1
-    if k in (1, 4) and impact_week:
-        if site.hop_test:
-            return sessions.reload_impact(walk, single_leg)
-        return sessions.reload_strength(walk, site, single_leg=True)
+    if k in (1, 4) and impact_week and site.hop_test:
+        return sessions.reload_impact(walk, single_leg, site.risk == "high")
     if k in (1, 3, 5):
         return sessions.reload_strength(walk, site, single_leg=impact_week)
     return sessions.reload_cross(walk, "elliptical" if week >= weeks // 2 else "bike")
@@ -249,12 +247,13 @@ def _gate_block(gate: PhaseSpan) -> str:
 
 
 def _pain_block(protocol: Protocol, kind: str) -> str:
-    if kind == "rest":
-        return "Pain at rest or at night means stop loading and contact your clinician."
-    return "PAIN RULES\n" + "\n".join(f"- {rule}" for rule in protocol.pain_rules)
+    """Full pain rules on loading days, a short reminder on other training days."""
+    if kind in LOADING_KINDS:
+        return "PAIN RULES\n" + "\n".join(f"- {rule}" for rule in protocol.pain_rules)
+    return protocol.pain_red_flag if kind == "rest" else protocol.pain_reminder
 
 
-def _ensure_calendar_week_rest(days: list[Day]) -> tuple[Day, ...]:
+def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol) -> tuple[Day, ...]:
     """Every Monday-Sunday calendar week of the plan gets at least one rest day.
 
     Training weeks always hold one; only a short first calendar week can miss the rest weekday,
@@ -270,7 +269,7 @@ def _ensure_calendar_week_rest(days: list[Day]) -> tuple[Day, ...]:
         i = next(i for i in reversed(indexes) if result[i].phase == "protect" and not result[i].gate)
         session = sessions.rest()
         result[i] = replace(result[i], kind="rest", title=session.title, details="\n\n".join(
-            [session.details, "Pain at rest or at night means stop loading and contact your clinician.",
+            [session.details, _pain_block(protocol, "rest"),
              f"Phase: Protect, plan week {result[i].week}."]),
             run_minutes=0, walk_minutes=0, total_minutes=0)
     return tuple(result)

@@ -12,6 +12,7 @@ from datetime import date
 KINDS = ("run", "impact", "cross", "strength", "rest")
 LOADING_KINDS = frozenset({"run", "impact"})
 PHASE_IDS = ("protect", "reload", "return-to-run", "build")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ class Protocol:
     rules: Rules
     gate_extras: GateExtras
     pain_rules: tuple[str, ...]
+    pain_reminder: str
+    pain_red_flag: str
     pain_source: str
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]

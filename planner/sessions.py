@@ -93,15 +93,20 @@ def reload_strength(walk: int, site: Site, single_leg: bool) -> Session:
     )
 
 
-def reload_impact(walk: int, single_leg: bool) -> Session:
-    """Impact preparation: pogos and hops, double-leg first, then single-leg."""
+def reload_impact(walk: int, single_leg: bool, high_risk: bool) -> Session:
+    """Impact preparation: pogos and hops, double-leg first, then single-leg.
+
+    At a high-risk site the imaging review that gates running also gates impact work.
+    """
     hops = ("pogos 3 x 20; double-leg hops forward/back and side to side 3 x 10 each; "
             "single-leg hops in place 3 x 10 each leg" if single_leg else
             "pogos 3 x 20; double-leg hops in place 3 x 10; double-leg hops forward/back 2 x 10")
     return Session(
         "impact", "Impact prep: pogos + hops",
         f"Impact preparation, about {IMPACT_MINUTES} min after a 5 min walk warm-up: {hops}. "
-        f"Rest 90 s between sets; land softly and quietly. Then a brisk walk of {walk} min.",
+        f"Rest 90 s between sets; land softly and quietly. Then a brisk walk of {walk} min."
+        + (" High-risk site: hop only once your clinician has reviewed you (and imaging) and "
+           "approved impact work; until then do the strength session instead." if high_risk else ""),
         walk_minutes=walk, total_minutes=walk + IMPACT_MINUTES,
     )
 
@@ -141,7 +146,7 @@ def loading_cross(modality: str) -> Session:
     return Session(
         "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
         f"{modality.capitalize()}, {CROSS_MINUTES} min, easy: keeps fitness without loading the "
-        "bone on the day between runs.",
+        "bone on the day between runs. Everyday walking continues as normal.",
         total_minutes=CROSS_MINUTES,
     )
 

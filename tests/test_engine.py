@@ -38,10 +38,15 @@ def assert_invariants(plan) -> None:
         assert any(d.kind == "rest" for d in week)
     for _, week in groupby(days, key=lambda d: d.week):
         assert any(d.kind == "rest" for d in week)
-    # Pain rules on every loading day (and every training day).
+    # The full pain rules on every loading day; a reminder on every other day.
     for d in days:
-        if d.kind != "rest":
-            assert "PAIN RULES" in d.details and plan.pain_rules[0] in d.details
+        if d.kind in LOADING_KINDS:
+            assert "PAIN RULES" in d.details
+            assert all(rule in d.details for rule in plan.pain_rules)
+        elif d.kind == "rest":
+            assert plan.protocol.pain_red_flag in d.details
+        else:
+            assert plan.protocol.pain_reminder in d.details
     # Running only once the return-to-run phase has started; impact only while reloading.
     for d in days:
         if d.kind == "run":
