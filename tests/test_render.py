@@ -21,11 +21,9 @@ from planner.engine import build_plan
 from planner.errors import TemplateProblem
 from planner.models import Plan, PlanRequest
 from planner.protocol import load_protocol
+from planner.context import DISCLAIMER, RED_FLAGS, build_context
 from planner.render import (
-    DISCLAIMER,
-    RED_FLAGS,
     TEMPLATE_NAMES,
-    build_context,
     longdate,
     md_escape,
     minutes,
