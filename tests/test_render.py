@@ -158,6 +158,7 @@ def test_both_guides_carry_the_disclaimer_and_red_flags(rendered):
         assert DISCLAIMER in doc
         assert RED_FLAGS in doc
         assert "not a diagnosis" in doc
+        assert "Medical disclaimer" in doc
 
 
 def test_every_cited_reference_is_listed(rendered):
