@@ -31,7 +31,7 @@ def regenerate(out_root: Path = HERE) -> list[Path]:
         request = PlanRequest(
             site=case["site"], grade=case["grade"], start=case["start"],
             athlete=case["athlete"],
-            rest_day=WEEKDAYS.index(case.get("rest_day", "sunday")),
+            rest_days=(WEEKDAYS.index(case.get("rest_day", "sunday")),),
         )
         plan = build_plan(request, protocol)
         folder = out_root / case["folder"]

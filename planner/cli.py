@@ -49,6 +49,38 @@ class DateType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class WeekdaysType(click.ParamType):
+    """One or more weekdays, comma-separated: 'sun', 'sat,sun', 'Monday,Wednesday'."""
+
+    name = "days"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+        """Map day names (or their first three letters) to 0=Monday … 6=Sunday."""
+        if isinstance(value, tuple):
+            return value
+        days = []
+        for part in str(value).split(","):
+            word = part.strip().lower()
+            match = [i for i, day in enumerate(WEEKDAY_NAMES) if len(word) >= 3 and day.startswith(word)]
+            if not match:
+                self.fail(f"'{part.strip()}' is not a weekday; use mon, tue, wed, thu, fri, sat, "
+                          "sun, comma-separated.", param, ctx)
+            days.append(match[0])
+        return tuple(sorted(set(days)))
+
+
+class ListType(click.ParamType):
+    """A comma-separated list of words, e.g. 'bike,pool'."""
+
+    name = "list"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, ...]:
+        """Split on commas, trim and lower-case; drop empty parts."""
+        if isinstance(value, tuple):
+            return value
+        return tuple(dict.fromkeys(p.strip().lower() for p in str(value).split(",") if p.strip()))
+
+
 def parse_date(text: str) -> date:
     """Parse a start date; raise ValueError with a how-to-fix message."""
     from dateutil import parser
@@ -121,11 +153,17 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--name", default="Runner", show_default=True, help="Athlete's name, shown in the guide and calendar.")
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: NAME-SITE-START].")
 @click.option("--force", is_flag=True, help="Replace the plan files in an existing output folder.")
-@click.option("--rest-day", type=click.Choice(WEEKDAY_NAMES, case_sensitive=False), default="sunday", show_default=True, help="Weekly full rest day.")
+@click.option("--rest-day", "rest_days", type=WeekdaysType(), default="sun", show_default=True, help="Weekly full rest day(s), comma-separated, e.g. sat,sun.")
+@click.option("--run-days", type=WeekdaysType(), help="Weekdays allowed for run and impact days, e.g. mon,wed,fri [default: any].")
+@click.option("--week-start", type=click.Choice(["mon", "sun"], case_sensitive=False), default="mon", show_default=True, help="First day of the week in the guide's tables.")
+@click.option("--cross", type=ListType(), help="Preferred cross-training, comma-separated: bike, swim, pool, elliptical, rower, upper-body (used where the phase allows).")
+@click.option("--bodyweight-support", is_flag=True, help="Runner has an anti-gravity treadmill: early walk/run stages at 50-100% body weight.")
 @click.option("--cleared-by", help="Who cleared a surgeon-led case for conservative rehab, e.g. 'Dr Lee, 2026-03-01'.")
 @_reports_errors
 def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
-                 rest_day: str, cleared_by: str | None) -> None:
+                 rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,
+                 cross: tuple[str, ...] | None, bodyweight_support: bool,
+                 cleared_by: str | None) -> None:
     """Write plan.ics, guide.md, guide.html and plan.json for one runner."""
     from .engine import build_plan
     from .models import PlanRequest
@@ -134,8 +172,11 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
 
     if not name.strip():
         raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
-    request = PlanRequest(site=site, grade=grade, start=start, athlete=name.strip(),
-                          rest_day=WEEKDAY_NAMES.index(rest_day.lower()), cleared_by=cleared_by)
+    request = PlanRequest(
+        site=site, grade=grade, start=start, athlete=name.strip(), rest_days=rest_days,
+        cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
+        cross=cross or (), bodyweight_support=bodyweight_support,
+    )
     plan = build_plan(request, load_protocol(), today=date.today())
     out_dir = out or default_out_dir(plan)
     written = write_outputs(out_dir, render_all(plan, default_stamp(plan)), force=force)

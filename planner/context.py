@@ -331,10 +331,8 @@ def _key_dates(plan: Plan) -> list[KeyDate]:
 
 
 def _week_start_weekday(plan: Plan) -> int:
-    # Plan weeks begin the day after the runner's rest day, so week 1 may be short; the
-    # first day of week 2 shows the real week start. A one-week plan starts on its first day.
-    second = next((d for d in plan.days if d.week != plan.days[0].week), plan.days[0])
-    return second.date.weekday()
+    # Plan weeks are calendar weeks from the runner's chosen week start (Monday or Sunday).
+    return plan.request.week_start
 
 
 def _weeks(plan: Plan) -> tuple[tuple[str, ...], list[WeekRow]]:

@@ -16,7 +16,7 @@ so loading days (run, impact) are never adjacent, even across weeks and phase ch
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from . import sessions
@@ -25,6 +25,7 @@ from .models import (
     LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
 from .sessions import Session
+from .week import WeekPattern, choose_pattern
 
 START_WINDOW_DAYS = 366
 
@@ -51,8 +52,16 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
     site = find_site(protocol, request.site)
     if request.grade not in (1, 2, 3, 4):
         raise RequestError("grade", f"MRI grade must be 1, 2, 3 or 4, not {request.grade}.")
-    if request.rest_day not in range(7):
-        raise RequestError("rest_day", "rest day must be a weekday, monday … sunday.")
+    for name, days in (("rest_day", request.rest_days), ("run_days", request.run_days)):
+        if any(d not in range(7) for d in days):
+            raise RequestError(name, "weekdays must be monday … sunday.")
+    if request.week_start not in (0, 6):
+        raise RequestError("week_start", "the week starts on monday or sunday.")
+    known = dict(protocol.cross_training.modalities)
+    unknown = [m for m in request.cross if m not in known]
+    if unknown:
+        raise RequestError("cross", f"unknown cross-training '{unknown[0]}'; choose from "
+                           f"{', '.join(known)}.")
     if today is not None and abs((request.start - today).days) > START_WINDOW_DAYS:
         raise RequestError(
             "start",
@@ -62,6 +71,18 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
     return site
 
 
+@dataclass(frozen=True)
+class _Context:
+    """Everything the day-by-day scheduler needs, resolved once."""
+
+    request: PlanRequest
+    protocol: Protocol
+    site: Site
+    protection: Protection
+    pattern: WeekPattern
+    schedule: tuple[tuple[Stage, int], ...]
+
+
 def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = None) -> Plan:
     """Build the dated plan. `today` only bounds the start date; pass None to skip that check."""
     site = check_request(request, protocol, today)
@@ -69,16 +90,16 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     if referral and not (request.cleared_by or "").strip():
         raise ReferralRequired(site.name, request.grade, referral.reason)
     request = replace(request, site=site.id)
-    protection = site.protection_for(request.grade)
-    spans = _phase_spans(request, protocol, protection, site)
-    schedule = _run_schedule(protocol, site)
-    days = _ensure_calendar_week_rest(
-        _days(request, protocol, site, protection, spans, schedule), protocol)
+    pattern = choose_pattern(request.rest_days, request.run_days, protocol.rules.sessions_per_week)
+    ctx = _Context(request, protocol, site, site.protection_for(request.grade), pattern,
+                   tuple(_run_schedule(protocol, site)))
+    spans = _phase_spans(ctx)
+    days = _ensure_calendar_week_rest(_days(ctx, spans), protocol, request.week_start)
     return Plan(
         request=request,
         site=site,
         grade=protocol.grade(request.grade),
-        protection=protection,
+        protection=ctx.protection,
         phases=spans,
         days=days,
         milestones=_milestones(spans, days),
@@ -87,9 +108,14 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     )
 
 
-def _week_start_on_or_after(day: date, rest_day: int) -> date:
-    """The first day after a rest day, on or after `day`."""
-    return day + timedelta(days=(rest_day + 1 - day.weekday()) % 7)
+def _week_start_on_or_after(day: date, anchor: int) -> date:
+    """The first training-week start (the pattern's anchor weekday) on or after `day`."""
+    return day + timedelta(days=(anchor - day.weekday()) % 7)
+
+
+def _last_weekday_in(day: date, weekdays: tuple[int, ...]) -> date:
+    """The latest date on or before `day` whose weekday is one of `weekdays`."""
+    return day - timedelta(days=min((day.weekday() - w) % 7 for w in weekdays))
 
 
 def _run_schedule(protocol: Protocol, site: Site) -> list[tuple[Stage, int]]:
@@ -109,24 +135,25 @@ def _run_schedule(protocol: Protocol, site: Site) -> list[tuple[Stage, int]]:
     return schedule
 
 
-def _phase_spans(
-    request: PlanRequest, protocol: Protocol, protection: Protection, site: Site
-) -> tuple[PhaseSpan, ...]:
-    r = request.rest_day
-    reload = _week_start_on_or_after(request.start + timedelta(weeks=protection.protect_weeks), r)
-    run = _week_start_on_or_after(request.start + timedelta(weeks=protection.first_run_weeks), r)
-    build = run + timedelta(weeks=len(_run_schedule(protocol, site)))
-    end = build + timedelta(weeks=len(protocol.rules.build_run_minutes)) - timedelta(days=1)
-    bounds = [request.start, reload, run, build, end + timedelta(days=1)]
-    spans = []
-    for i, text in enumerate(protocol.phases):
-        spans.append(PhaseSpan(
+def _phase_spans(ctx: _Context) -> tuple[PhaseSpan, ...]:
+    start, anchor = ctx.request.start, ctx.pattern.anchor
+    reload = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.protect_weeks), anchor)
+    run = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.first_run_weeks), anchor)
+    build = run + timedelta(weeks=len(ctx.schedule))
+    end = build + timedelta(weeks=len(ctx.protocol.rules.build_run_minutes)) - timedelta(days=1)
+    # The plan ends on a rest day, so its last calendar week has one too; with a run day
+    # straight after the rest day that run is dropped from the final week.
+    end = _last_weekday_in(end, ctx.pattern.rest)
+    bounds = [start, reload, run, build, end + timedelta(days=1)]
+    return tuple(
+        PhaseSpan(
             id=text.id, name=text.name, aim=text.aim,
             start=bounds[i], end=bounds[i + 1] - timedelta(days=1),
             gate_name=text.gate_name,
-            gate=_gate_criteria(protocol, text.id, site, protection, request),
-        ))
-    return tuple(spans)
+            gate=_gate_criteria(ctx.protocol, text.id, ctx.site, ctx.protection, ctx.request),
+        )
+        for i, text in enumerate(ctx.protocol.phases)
+    )
 
 
 def _gate_criteria(
@@ -146,69 +173,89 @@ def _gate_criteria(
     return tuple(criteria)
 
 
-def _days(
-    request: PlanRequest, protocol: Protocol, site: Site, protection: Protection,
-    spans: tuple[PhaseSpan, ...], schedule: list[tuple[Stage, int]],
-) -> list[Day]:
-    first_week = request.start - timedelta(days=(request.start.weekday() - request.rest_day - 1) % 7)
+def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
+    start = ctx.request.start
+    # Plan weeks are calendar weeks from the runner's week start (week 1 may be short);
+    # phases themselves start on the pattern's anchor day.
+    first_week = start - timedelta(days=(start.weekday() - ctx.request.week_start) % 7)
     days = []
-    for span_index, span in enumerate(spans):
-        day = span.start
-        while day <= span.end:
-            k = (day.weekday() - request.rest_day - 1) % 7
-            week_in_phase = (day - _week_start_on_or_after(span.start, request.rest_day)).days // 7
-            session = _session(span.id, k, day, week_in_phase, request, protocol, site,
-                               protection, spans, schedule)
-            gate = spans[span_index - 1] if span_index and day == span.start else None
-            days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate,
-                             protocol, request))
-            day += timedelta(days=1)
+    for index, span in enumerate(spans):
+        phase_week_start = _week_start_on_or_after(span.start, ctx.pattern.anchor)
+        for n in range((span.end - span.start).days + 1):
+            day = span.start + timedelta(days=n)
+            session = _session(ctx, span, day, (day - phase_week_start).days // 7)
+            gate = spans[index - 1] if index and day == span.start else None
+            days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate, ctx))
     return days
 
 
-def _session(
-    phase: str, k: int, day: date, week: int, request: PlanRequest, protocol: Protocol,
-    site: Site, protection: Protection, spans: tuple[PhaseSpan, ...],
-    schedule: list[tuple[Stage, int]],
-) -> Session:
-    if k == 6:
+def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
+    """The session for one day, from its weekday's role in the pattern and the phase."""
+    weekday, pattern = day.weekday(), ctx.pattern
+    if weekday in pattern.rest:
         return sessions.rest()
-    if phase == "protect":
-        nwb = day < request.start + timedelta(weeks=protection.nwb_weeks)
-        if k % 2:
-            return sessions.protect_strength(nwb, site)
-        return sessions.protect_cross(nwb, "swim" if k == 2 else "bike")
-    if phase == "reload":
-        return _reload_session(k, week, protocol, site, spans[1])
-    if phase == "return-to-run":
-        stage, count = schedule[week]
-        runs = (1, 3, 5)[:count]
-        return _loading_week_day(k, runs, sessions.run_session(stage), site)
-    minutes = protocol.rules.build_run_minutes
-    final = week == len(minutes) - 1
-    return _loading_week_day(k, (1, 3, 5), sessions.build_run(minutes[week], final and k == 5), site)
+    load = pattern.loading.index(weekday) if weekday in pattern.loading else None
+    free = pattern.free.index(weekday) if load is None else None
+    if span.id == "protect":
+        nwb = day < ctx.request.start + timedelta(weeks=ctx.protection.nwb_weeks)
+        if load is not None:
+            return sessions.protect_strength(nwb, ctx.site)
+        options = "protect_nwb" if nwb else "protect"
+        return sessions.protect_cross(nwb, _modality(ctx, options, free), ctx.protocol)
+    if span.id == "reload":
+        return _reload_session(ctx, span, week, load, free)
+    if span.id == "return-to-run":
+        stage, count = ctx.schedule[week]
+        run = sessions.run_session(stage, _bodyweight(ctx, week))
+        return _loading_week_day(ctx, load, free, count, run)
+    minutes = ctx.protocol.rules.build_run_minutes
+    strides = day == _last_weekday_in(span.end, pattern.loading)
+    return _loading_week_day(ctx, load, free, len(pattern.loading),
+                             sessions.build_run(minutes[week], strides))
 
 
-def _loading_week_day(k: int, run_days: tuple[int, ...], run: Session, site: Site) -> Session:
-    if k in run_days:
+def _bodyweight(ctx: _Context, week: int) -> int | None:
+    """Percent of body weight on an anti-gravity treadmill this run week, or None."""
+    percent = ctx.protocol.bodyweight_percent
+    return percent[week] if ctx.request.bodyweight_support and week < len(percent) else None
+
+
+def _modality(ctx: _Context, options_key: str, slot: int) -> str:
+    """The runner's preferred modalities that this phase allows, else the phase default."""
+    options = getattr(ctx.protocol.cross_training, options_key)
+    preferred = [m for m in ctx.request.cross if m in options.allowed] or list(options.default)
+    return preferred[slot % len(preferred)]
+
+
+def _loading_week_day(ctx: _Context, load: int | None, free: int | None, runs: int,
+                      run: Session) -> Session:
+    """Run days, one strength day mid-week, cross-training on the others."""
+    if load is not None and load < runs:
         return run
-    if k == 2:
-        return sessions.loading_strength(site)
-    return sessions.loading_cross("elliptical" if k == 4 else "bike")
+    pattern = ctx.pattern
+    strength_slot = len(pattern.free) // 2
+    if free == strength_slot and len(pattern.free) > 1:
+        return sessions.loading_strength(ctx.site)
+    slot = 0 if free is None else free - int(free > strength_slot and len(pattern.free) > 1)
+    return sessions.loading_cross(_modality(ctx, "loading", slot), ctx.protocol)
 
 
-def _reload_session(k: int, week: int, protocol: Protocol, site: Site, span: PhaseSpan) -> Session:
-    rules = protocol.rules
+def _reload_session(ctx: _Context, span: PhaseSpan, week: int, load: int | None,
+                    free: int | None) -> Session:
+    rules = ctx.protocol.rules
     weeks = ((span.end - span.start).days + 1) // 7
     walk = _walk_minutes(week, weeks, rules.reload_walk_start, rules.reload_walk_target)
     # Impact preparation needs walking tolerance first, so it never fills the whole phase.
     impact_week = week >= weeks - min(rules.impact_weeks, max(1, weeks // 2))
     single_leg = impact_week and week == weeks - 1
-    if k in (1, 4) and impact_week and site.hop_test:
-        return sessions.reload_impact(walk, single_leg, site.risk == "high")
-    if k in (1, 3, 5):
-        return sessions.reload_strength(walk, site, single_leg=impact_week)
-    return sessions.reload_cross(walk, "elliptical" if week >= weeks // 2 else "bike")
+    impact_slots = (0, len(ctx.pattern.loading) - 1)
+    if load in impact_slots and impact_week and ctx.site.hop_test:
+        return sessions.reload_impact(walk, single_leg, ctx.site.risk == "high")
+    if load is not None:
+        return sessions.reload_strength(walk, ctx.site, single_leg=impact_week)
+    late = week >= weeks // 2
+    modality = _modality(ctx, "reload_late" if late else "reload", free or 0)
+    return sessions.reload_cross(walk, modality, ctx.protocol)
 
 
 def _walk_minutes(week: int, weeks: int, start: int, target: int) -> int:
@@ -218,8 +265,9 @@ def _walk_minutes(week: int, weeks: int, start: int, target: int) -> int:
 
 def _day(
     day: date, span: PhaseSpan, week: int, session: Session, gate: PhaseSpan | None,
-    protocol: Protocol, request: PlanRequest,
+    ctx: _Context,
 ) -> Day:
+    protocol, request = ctx.protocol, ctx.request
     title = session.title
     parts = [session.details]
     gate_text = None
@@ -253,16 +301,16 @@ def _pain_block(protocol: Protocol, kind: str) -> str:
     return protocol.pain_red_flag if kind == "rest" else protocol.pain_reminder
 
 
-def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol) -> tuple[Day, ...]:
-    """Every Monday-Sunday calendar week of the plan gets at least one rest day.
+def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: int) -> tuple[Day, ...]:
+    """Every calendar week of the plan (from `week_start`) gets at least one rest day.
 
     Training weeks always hold one; only a short first calendar week can miss the rest weekday,
     and it falls in the protect phase, so its last non-gate day becomes an extra rest day.
     """
     result = list(days)
-    weeks: dict[tuple[int, int], list[int]] = {}
+    weeks: dict[date, list[int]] = {}
     for i, d in enumerate(result):
-        weeks.setdefault(d.date.isocalendar()[:2], []).append(i)
+        weeks.setdefault(d.date - timedelta(days=(d.date.weekday() - week_start) % 7), []).append(i)
     for indexes in weeks.values():
         if any(result[i].kind == "rest" for i in indexes):
             continue

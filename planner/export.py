@@ -30,6 +30,8 @@ Schema::
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -77,7 +79,11 @@ def _request(plan: Plan) -> dict[str, Any]:
         "grade": req.grade,
         "start": req.start.isoformat(),
         "athlete": req.athlete,
-        "rest_day": WEEKDAYS[req.rest_day],
+        "rest_days": [WEEKDAYS[d] for d in req.rest_days],
+        "run_days": [WEEKDAYS[d] for d in req.run_days],
+        "week_start": WEEKDAYS[req.week_start],
+        "cross": list(req.cross),
+        "bodyweight_support": req.bodyweight_support,
         "cleared_by": req.cleared_by,
     }
 
@@ -116,3 +122,23 @@ def _milestone(milestone: Milestone) -> dict[str, Any]:
         "name": milestone.name,
         "detail": milestone.detail,
     }
+
+
+CSV_COLUMNS = ("date", "week", "phase", "kind", "title", "run_minutes", "walk_minutes",
+               "total_minutes", "gate", "details")
+
+
+def to_csv(plan: Plan) -> str:
+    """Return the plan as CSV, one row per day, for spreadsheets and coaching platforms.
+
+    RFC 4180 style: comma-separated, double quotes where needed, CRLF line ends, UTF-8 text;
+    `details` keeps its line breaks inside the quoted cell.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for day in plan.days:
+        writer.writerow([day.date.isoformat(), day.week, day.phase, day.kind, day.title,
+                         day.run_minutes, day.walk_minutes, day.total_minutes, day.gate or "",
+                         day.details])
+    return out.getvalue()

@@ -137,6 +137,31 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class CrossOptions:
+    """Cross-training a phase allows, and what it uses when the runner states no preference."""
+
+    allowed: tuple[str, ...]
+    default: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrossTraining:
+    """Cross-training modalities (name -> description) and what each phase allows."""
+
+    modalities: tuple[tuple[str, str], ...]
+    protect_nwb: CrossOptions
+    protect: CrossOptions
+    reload: CrossOptions
+    reload_late: CrossOptions
+    loading: CrossOptions
+    source: str
+
+    def describe(self, modality: str) -> str:
+        """The description of one modality."""
+        return dict(self.modalities)[modality]
+
+
+@dataclass(frozen=True)
 class GateExtras:
     """Gate criteria that depend on the site: hop test or not, high-risk review, clearance."""
 
@@ -159,6 +184,9 @@ class Protocol:
     high_risk_stages: tuple[Stage, ...]
     phases: tuple[PhaseText, ...]
     rules: Rules
+    cross_training: CrossTraining
+    bodyweight_percent: tuple[int, ...]
+    bodyweight_source: str
     gate_extras: GateExtras
     pain_rules: tuple[str, ...]
     pain_reminder: str
@@ -178,14 +206,23 @@ class Protocol:
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """What the user asked for. `site` is a canonical site id; `rest_day` is 0=Mon … 6=Sun."""
+    """What the user asked for. Weekdays are 0=Mon … 6=Sun.
+
+    `run_days` limits run and impact days (empty: any day); `week_start` is the first day of
+    a calendar week in the guide's tables (0 Monday or 6 Sunday); `cross` lists preferred
+    cross-training modalities, used where the phase allows them.
+    """
 
     site: str
     grade: int
     start: date
     athlete: str = "Runner"
-    rest_day: int = 6
+    rest_days: tuple[int, ...] = (6,)
     cleared_by: str | None = None
+    run_days: tuple[int, ...] = ()
+    week_start: int = 0
+    cross: tuple[str, ...] = ()
+    bodyweight_support: bool = False
 
 
 @dataclass(frozen=True)

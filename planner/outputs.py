@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import OutputError
 from .models import Plan
 
-OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json")
+OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv")
 
 
 def default_stamp(plan: Plan, environ: dict[str, str] | None = None) -> datetime:
@@ -35,7 +35,7 @@ def default_stamp(plan: Plan, environ: dict[str, str] | None = None) -> datetime
 
 def render_all(plan: Plan, stamp: datetime) -> dict[str, bytes]:
     """Render the calendar, both guides and the JSON, keyed by file name."""
-    from .export import to_json
+    from .export import to_csv, to_json
     from .ics import to_ics
     from .render import render_html, render_markdown
 
@@ -44,6 +44,7 @@ def render_all(plan: Plan, stamp: datetime) -> dict[str, bytes]:
         "guide.md": render_markdown(plan).encode("utf-8"),
         "guide.html": render_html(plan).encode("utf-8"),
         "plan.json": to_json(plan).encode("utf-8"),
+        "plan.csv": to_csv(plan).encode("utf-8"),
     }
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from .errors import ProtocolError
 from .models import (
+    CrossOptions,
+    CrossTraining,
     GateExtras,
     Grade,
     PhaseText,
@@ -82,6 +84,9 @@ def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
         high_risk_stages=_stages(r, raw, "high_risk_stages"),
         phases=tuple(_phase(r, p, f"phases[{i}]") for i, p in enumerate(_list(r, raw, "phases"))),
         rules=_rules(r, r.get(raw, "rules", dict, "protocol")),
+        cross_training=_cross_training(r, r.get(raw, "cross_training", dict, "protocol")),
+        bodyweight_percent=tuple(r.get(r.get(raw, "bodyweight_support", dict, "protocol"), "percent", list, "bodyweight_support")),
+        bodyweight_source=r.get(r.get(raw, "bodyweight_support", dict, "protocol"), "source", str, "bodyweight_support"),
         gate_extras=_gate_extras(r, r.get(raw, "gate_extras", dict, "protocol")),
         pain_rules=tuple(r.get(raw, "pain_rules", list, "protocol")),
         pain_reminder=r.get(raw, "pain_reminder", str, "protocol"),
@@ -171,6 +176,21 @@ def _rules(r: _Reader, t: dict[str, Any]) -> Rules:
     return Rules(**ints, build_run_minutes=tuple(build), source=r.get(t, "source", str, "rules"))
 
 
+def _cross_training(r: _Reader, t: dict[str, Any]) -> CrossTraining:
+    modalities = r.get(t, "modalities", dict, "cross_training")
+    options = {}
+    for key in ("protect_nwb", "protect", "reload", "reload_late", "loading"):
+        path = f"cross_training.{key}"
+        table = r.get(t, key, dict, "cross_training")
+        allowed = tuple(r.get(table, "allowed", list, path))
+        default = tuple(r.get(table, "default", list, path))
+        for name in allowed:
+            r.check(name in modalities, f"{path}.allowed: '{name}' is not in cross_training.modalities")
+        r.check(bool(default) and set(default) <= set(allowed), f"{path}.default: must be a non-empty subset of allowed")
+        options[key] = CrossOptions(allowed=allowed, default=default)
+    return CrossTraining(modalities=tuple(modalities.items()), source=r.get(t, "source", str, "cross_training"), **options)
+
+
 def _gate_extras(r: _Reader, t: dict[str, Any]) -> GateExtras:
     keys = ("hop_test", "no_hop", "high_risk", "weight_bearing", "cleared")
     return GateExtras(**{k: r.get(t, k, str, "gate_extras") for k in keys})
@@ -253,6 +273,8 @@ def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
     found += [(f"stages.{s.id}.source", s.source) for s in (*protocol.stages, *protocol.high_risk_stages)]
     found += [(f"phases[{i}].source", p.source) for i, p in enumerate(protocol.phases)]
     found += [("rules.source", protocol.rules.source), ("pain_source", protocol.pain_source)]
+    found += [("cross_training.source", protocol.cross_training.source),
+              ("bodyweight_support.source", protocol.bodyweight_source)]
     found += [(f"bone_health[{i}]", item[1]) for i, item in enumerate(protocol.bone_health)]
     return found
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Site, Stage
+from .models import Protocol, Site, Stage
 
 CROSS_MINUTES = 30
 STRENGTH_MINUTES = 30
@@ -32,25 +32,15 @@ def rest() -> Session:
     return Session("rest", "Rest", "Full rest day: no training. Ordinary daily walking is fine.")
 
 
-def protect_cross(nwb: bool, modality: str) -> Session:
+def protect_cross(nwb: bool, modality: str, protocol: Protocol) -> Session:
     """Protect-phase cross-training that fits the weight-bearing status."""
-    if nwb:
-        return Session(
-            "cross", f"Cross-train: pool {CROSS_MINUTES} min",
-            f"Pool, {CROSS_MINUTES} min, easy to moderate: swimming with a pull buoy (no push-off "
-            "from the wall with the injured leg) or deep-water running with a float belt. "
-            "Non-weight-bearing: use crutches or boot exactly as prescribed.",
-            total_minutes=CROSS_MINUTES,
-        )
-    text = {
-        "bike": "Stationary bike at low resistance and a high cadence",
-        "swim": "Swimming or deep-water running",
-    }[modality]
+    status = ("Non-weight-bearing: use crutches or boot exactly as prescribed." if nwb else
+              "If it hurts at the injured site, switch to the pool or upper-body work. Walk "
+              "only as much as daily life needs.")
     return Session(
         "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
-        f"{text}, {CROSS_MINUTES} min, easy to moderate and pain-free at the injured site. "
-        "If it hurts there, switch to the pool or upper-body work. Walk only as much as daily "
-        "life needs.",
+        f"{protocol.cross_training.describe(modality)}, {CROSS_MINUTES} min, easy to moderate "
+        f"and pain-free at the injured site. {status}",
         total_minutes=CROSS_MINUTES,
     )
 
@@ -70,12 +60,12 @@ def protect_strength(nwb: bool, site: Site) -> Session:
     )
 
 
-def reload_cross(walk: int, modality: str) -> Session:
+def reload_cross(walk: int, modality: str, protocol: Protocol) -> Session:
     """Reload-phase day: brisk walk plus low-impact cross-training."""
     return Session(
         "cross", f"Walk {walk} min + {modality} 20 min",
-        f"Brisk walk, {walk} min on flat, even ground, pain-free. Then {modality}, 20 min "
-        "easy (the elliptical only once walking is pain-free: it loads more than the bike).",
+        f"Brisk walk, {walk} min on flat, even ground, pain-free. Then "
+        f"{protocol.cross_training.describe(modality).lower()}, 20 min, easy.",
         walk_minutes=walk, total_minutes=walk + 20,
     )
 
@@ -111,8 +101,11 @@ def reload_impact(walk: int, single_leg: bool, high_risk: bool) -> Session:
     )
 
 
-def run_session(stage: Stage) -> Session:
-    """A walk/run bone-loading session, or a continuous run once the stage has no walking."""
+def run_session(stage: Stage, bodyweight: int | None = None) -> Session:
+    """A walk/run bone-loading session, or a continuous run once the stage has no walking.
+
+    With `bodyweight` (percent), the session is on an anti-gravity treadmill at that load.
+    """
     if stage.walk == 0:
         title = f"Run {stage.run_minutes} min continuous"
         body = f"Easy continuous run, {stage.run_minutes} min, on a flat, even surface."
@@ -121,6 +114,10 @@ def run_session(stage: Stage) -> Session:
         body = (f"Bone-loading session, {stage.total_minutes} min on a flat, even surface: "
                 f"{stage.reps} rounds of {stage.run} min easy jogging and {stage.walk} min "
                 "brisk walking.")
+    if bodyweight is not None:
+        title = f"AlterG {bodyweight}% · {title}"
+        body = (f"On the anti-gravity treadmill at {bodyweight}% of body weight. {body} If it "
+                "hurts, shorten the runs, slow down or lower the body weight.")
     return Session(
         "run", title,
         f"{body} Warm up with 5 minutes of brisk walking first. Conversational effort. Stay on "
@@ -141,12 +138,13 @@ def build_run(minutes: int, strides: bool) -> Session:
     )
 
 
-def loading_cross(modality: str) -> Session:
+def loading_cross(modality: str, protocol: Protocol) -> Session:
     """Cross-training between runs in the return-to-run and build phases."""
     return Session(
         "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
-        f"{modality.capitalize()}, {CROSS_MINUTES} min, easy: keeps fitness without loading the "
-        "bone on the day between runs. Everyday walking continues as normal.",
+        f"{protocol.cross_training.describe(modality)}, {CROSS_MINUTES} min, easy: keeps "
+        "fitness without loading the bone on the day between runs. Everyday walking continues "
+        "as normal.",
         total_minutes=CROSS_MINUTES,
     )
 

@@ -15,7 +15,7 @@ from planner.models import PlanRequest
 
 TODAY = date.today()
 START = TODAY + timedelta(days=3)
-OUTPUTS = {"plan.ics", "guide.md", "guide.html", "plan.json"}
+OUTPUTS = {"plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv"}
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -39,7 +39,7 @@ def test_plan_writes_four_files_and_a_summary(tmp_path, capsys):
     assert {p.name for p in (tmp_path / "p").iterdir()} == OUTPUTS
     for phase in ("Protect", "Reload", "Return to run", "Build", "First run:"):
         assert phase in out
-    assert "plan.ics, guide.md, guide.html, plan.json" in out
+    assert "plan.ics, guide.md, guide.html, plan.json, plan.csv" in out
     data = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
     assert data["request"]["site"] == "metatarsal" and data["request"]["start"] == START.isoformat()
 
@@ -90,10 +90,20 @@ def test_bad_values_are_usage_errors_on_one_line(tmp_path, capsys, kwargs, messa
     (("plan", "--site", "fibula", "--grade", "1"), "Missing option '--start'"),
     (("plan", "--bogus"), "No such option '--bogus'"),
     (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--rest-day", "funday"),
-     "'funday' is not one of"),
+     "'funday' is not a weekday"),
     (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--name", "  "),
      "the name is empty"),
     (("nosuch",), "No such command 'nosuch'"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--run-days", "mon,tue"),
+     "cannot fit 3 run days with a day between each into mon,tue"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--run-days", "mon,xyz"),
+     "'xyz' is not a weekday"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--rest-day", "sat,sun,mon,tue"),
+     "at most 3 rest days a week"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--cross", "bike,hiking"),
+     "unknown cross-training 'hiking'"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--week-start", "wed"),
+     "'wed' is not one of 'mon', 'sun'"),
 ])
 def test_option_errors_are_usage_errors(tmp_path, capsys, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
@@ -164,7 +174,7 @@ def test_cli_passes_the_parsed_request_to_the_core(tmp_path, capsys, monkeypatch
                      site="Shin", start=f"{START:%d %B %Y}")
     assert run(capsys, *args)[0] == 0
     assert seen["request"] == PlanRequest(site="Shin", grade=2, start=START, athlete="Ana",
-                                          rest_day=2, cleared_by=None)
+                                          rest_days=(2,), cleared_by=None)
     assert seen["today"] == date.today()
 
 

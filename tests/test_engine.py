@@ -34,10 +34,13 @@ def assert_invariants(plan) -> None:
     for a, b in zip(days, days[1:]):
         assert not (a.kind in LOADING_KINDS and b.kind in LOADING_KINDS), (a.date, b.date)
     # A rest day in every Monday-Sunday calendar week and in every plan week.
-    for _, week in groupby(days, key=lambda d: d.date.isocalendar()[:2]):
+    week_start = plan.request.week_start
+    for _, week in groupby(days, key=lambda d: d.date - timedelta((d.date.weekday() - week_start) % 7)):
         assert any(d.kind == "rest" for d in week)
     for _, week in groupby(days, key=lambda d: d.week):
         assert any(d.kind == "rest" for d in week)
+    assert all((d.date.weekday() in plan.request.run_days) or not plan.request.run_days
+               for d in days if d.kind in LOADING_KINDS)
     # The full pain rules on every loading day; a reminder on every other day.
     for d in days:
         if d.kind in LOADING_KINDS:
@@ -64,8 +67,10 @@ def _assert_weekly_increase(plan) -> None:
     rules = plan.protocol.rules
     limits = {"return-to-run": rules.max_run_increase_pct, "build": rules.max_build_increase_pct}
     for phase, limit in limits.items():
+        span = next(p for p in plan.phases if p.id == phase)
+        in_phase = (d for d in plan.days if d.phase == phase)
         weeks = [sum(d.run_minutes for d in w)
-                 for _, w in groupby((d for d in plan.days if d.phase == phase), key=lambda d: d.week)]
+                 for _, w in groupby(in_phase, key=lambda d: (d.date - span.start).days // 7)]
         peak = weeks[0]
         for minutes in weeks[1:]:
             assert minutes <= peak * (100 + limit) / 100, (phase, weeks)
@@ -89,7 +94,7 @@ def weeks_to_first_run(plan) -> float:
 def test_invariants_every_site_and_grade_on_edge_dates(protocol, site, grade):
     for start in EDGE_STARTS:
         for rest_day in (6, 2):
-            assert_invariants(make_plan(protocol, site, grade, start, rest_day=rest_day))
+            assert_invariants(make_plan(protocol, site, grade, start, rest_days=(rest_day,)))
 
 
 @given(
@@ -100,13 +105,13 @@ def test_invariants_every_site_and_grade_on_edge_dates(protocol, site, grade):
 )
 @settings(max_examples=150, deadline=None)
 def test_invariants_hold_for_random_requests(site, grade, start, rest_day):
-    assert_invariants(make_plan(PROTOCOL, site, grade, start, rest_day=rest_day))
+    assert_invariants(make_plan(PROTOCOL, site, grade, start, rest_days=(rest_day,)))
 
 
 @given(start=st.dates(date(2000, 1, 1), date(2099, 12, 31)), rest_day=st.integers(0, 6))
 @settings(max_examples=40, deadline=None)
 def test_worse_injury_never_runs_earlier(start, rest_day):
-    first = {(s, g): make_plan(PROTOCOL, s, g, start, rest_day=rest_day).first_run
+    first = {(s, g): make_plan(PROTOCOL, s, g, start, rest_days=(rest_day,)).first_run
              for s, g in all_cases(PROTOCOL)}
     for site in SITE_IDS:
         runs = [first[(site, g)] for g in (1, 2, 3, 4)]
@@ -209,3 +214,92 @@ def test_start_date_must_be_within_a_year_of_today(protocol):
     with pytest.raises(RequestError, match="more than a year"):
         build_plan(request, protocol, today=date(2026, 11, 22))
     assert build_plan(request, protocol, today=date(2024, 6, 1)).start == date(2024, 1, 1)
+
+
+MODALITIES = [name for name, _ in PROTOCOL.cross_training.modalities]
+
+
+def _fits(rest: set[int], allowed: set[int]) -> bool:
+    """Oracle: three allowed weekdays, pairwise not adjacent around the week, one day spare."""
+    from itertools import combinations
+    days = sorted(allowed - rest)
+    for trio in combinations(days, 3):
+        apart = all((b - a) % 7 not in (1, 6) for a, b in combinations(trio, 2))
+        if apart and len(rest) + 3 < 7:
+            return True
+    return False
+
+
+def _modality(title: str) -> str | None:
+    for name in MODALITIES:
+        if f": {name} " in title or f"+ {name} " in title:
+            return name
+    return None
+
+
+@given(
+    site=st.sampled_from(SITE_IDS),
+    grade=st.integers(1, 4),
+    start=st.dates(date(1990, 1, 1), date(2100, 12, 31)),
+    rest=st.sets(st.integers(0, 6), min_size=1, max_size=4),
+    run_days=st.sets(st.integers(0, 6), max_size=7),
+    week_start=st.sampled_from([0, 6]),
+    cross=st.lists(st.sampled_from(MODALITIES), unique=True, max_size=4),
+    bodyweight=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_preferences_are_honoured_or_refused(site, grade, start, rest, run_days, week_start,
+                                             cross, bodyweight):
+    kwargs = dict(rest_days=tuple(sorted(rest)), run_days=tuple(sorted(run_days)),
+                  week_start=week_start, cross=tuple(cross), bodyweight_support=bodyweight)
+    try:
+        plan = make_plan(PROTOCOL, site, grade, start, **kwargs)
+    except RequestError as err:
+        assert err.param in ("rest_day", "run_days") and str(err).endswith(".")
+        assert len(rest) > 3 or not _fits(rest, run_days or set(range(7)))
+        return
+    assert len(rest) <= 3 and _fits(rest, run_days or set(range(7)))
+    assert_invariants(plan)
+    for d in plan.days:
+        assert (d.date.weekday() in rest) == (d.kind == "rest") or d.phase == "protect"
+        if d.kind in LOADING_KINDS and run_days:
+            assert d.date.weekday() in run_days
+        used = _modality(d.title)
+        if d.kind == "cross" and used and cross and used not in cross:
+            assert not set(cross) & set(_allowed_for(plan, d)), (d.date, d.title)
+    runs = [d for d in plan.days if d.phase == "return-to-run" and d.kind == "run"]
+    span = next(p for p in plan.phases if p.id == "return-to-run")
+    for d in runs:
+        supported = bodyweight and (d.date - span.start).days // 7 < len(PROTOCOL.bodyweight_percent)
+        assert d.title.startswith("AlterG ") == supported
+
+
+def _allowed_for(plan, day):
+    ct = plan.protocol.cross_training
+    if day.phase == "protect":
+        nwb = day.date < plan.start + timedelta(weeks=plan.protection.nwb_weeks)
+        return (ct.protect_nwb if nwb else ct.protect).allowed
+    if day.phase == "reload":
+        span = next(p for p in plan.phases if p.id == "reload")
+        weeks = ((span.end - span.start).days + 1) // 7
+        late = (day.date - span.start).days // 7 >= weeks // 2
+        return (ct.reload_late if late else ct.reload).allowed
+    return ct.loading.allowed
+
+
+@pytest.mark.parametrize("run_days,message", [
+    ((0, 1), "cannot fit 3 run days with a day between each into mon,tue"),
+    ((0, 2, 6), "cannot fit 3 run days"),
+])
+def test_impossible_run_days_are_refused_with_a_fix(protocol, run_days, message):
+    with pytest.raises(RequestError, match=message) as err:
+        make_plan(protocol, "fibula", 1, date(2026, 3, 2), run_days=run_days)
+    assert "e.g. mon,wed,fri" in str(err.value) and err.value.param == "run_days"
+
+
+def test_mon_wed_fri_runner_gets_exactly_that(protocol):
+    plan = make_plan(protocol, "metatarsal", 2, date(2026, 3, 2), run_days=(0, 2, 4),
+                     rest_days=(6,))
+    runs = {d.date.weekday() for d in plan.days if d.kind == "run"}
+    assert runs == {0, 2, 4}
+    assert_invariants(plan)

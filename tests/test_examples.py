@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from planner.outputs import OUTPUT_NAMES
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -21,11 +23,11 @@ def test_three_worked_examples_are_committed():
     cases = _regenerate_module().load_cases()
     assert len(cases) >= 3
     for case in cases:
-        for name in ("plan.ics", "guide.md", "guide.html", "plan.json"):
+        for name in OUTPUT_NAMES:
             assert (EXAMPLES / case["folder"] / name).is_file(), (case["folder"], name)
 
 
-@pytest.mark.parametrize("name", ["plan.ics", "guide.md", "guide.html", "plan.json"])
+@pytest.mark.parametrize("name", OUTPUT_NAMES)
 def test_regenerating_reproduces_the_committed_files(tmp_path, monkeypatch, name):
     # A stamp in the environment must not leak into the examples.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

@@ -21,7 +21,8 @@ CLEARED = "Dr Test, 2026-01-05"
 
 TOP_KEYS = ["schema", "protocol_version", "request", "site", "grade", "summary",
             "phases", "days", "milestones"]
-REQUEST_KEYS = ["site", "grade", "start", "athlete", "rest_day", "cleared_by"]
+REQUEST_KEYS = ["site", "grade", "start", "athlete", "rest_days", "run_days", "week_start",
+                "cross", "bodyweight_support", "cleared_by"]
 SITE_KEYS = ["id", "name", "risk", "bone"]
 GRADE_KEYS = ["number", "name"]
 SUMMARY_KEYS = ["start", "first_run", "end", "weeks", "days"]
@@ -45,7 +46,7 @@ def make_request(site: str, grade: int, start: date, **extra: object) -> PlanReq
 @functools.cache
 def plan_for(site: str, grade: int, start: date, athlete: str = "Ana", rest_day: int = 6) -> Plan:
     """Build (once) the real plan for these inputs."""
-    request = make_request(site, grade, start, athlete=athlete, rest_day=rest_day)
+    request = make_request(site, grade, start, athlete=athlete, rest_days=(rest_day,))
     return build_plan(request, PROTOCOL, today=start)
 
 
@@ -108,7 +109,9 @@ def test_values_match_the_plan() -> None:
     doc = json.loads(to_json(plan))
     assert doc["protocol_version"] == PROTOCOL.version
     assert doc["request"] == {"site": "metatarsal", "grade": 2, "start": "2026-12-28",
-                              "athlete": "Ana", "rest_day": "sunday", "cleared_by": None}
+                              "athlete": "Ana", "rest_days": ["sunday"], "run_days": [],
+                              "week_start": "monday", "cross": [], "bodyweight_support": False,
+                              "cleared_by": None}
     assert doc["site"] == {"id": plan.site.id, "name": plan.site.name,
                            "risk": plan.site.risk, "bone": plan.site.bone}
     assert doc["grade"] == {"number": 2, "name": plan.grade.name}
@@ -137,8 +140,8 @@ def test_phases_cover_the_plan_in_order() -> None:
 @pytest.mark.parametrize("rest_day", range(7))
 def test_rest_day_is_a_weekday_name(rest_day: int) -> None:
     doc = json.loads(to_json(plan_for("fibula", 1, STARTS[0], rest_day=rest_day)))
-    assert doc["request"]["rest_day"] == WEEKDAYS[rest_day]
-    assert doc["request"]["rest_day"] == date(2026, 11, 23 + rest_day).strftime("%A").lower()
+    assert doc["request"]["rest_days"] == [WEEKDAYS[rest_day]]
+    assert doc["request"]["rest_days"] == [date(2026, 11, 23 + rest_day).strftime("%A").lower()]
 
 
 def test_output_is_deterministic_and_formatted() -> None:
@@ -151,3 +154,22 @@ def test_output_is_deterministic_and_formatted() -> None:
     assert text.splitlines()[1] == '  "schema": "rtr-planner/plan/1",'
     assert "Zoë 🏃" in text and "\\u" not in text
     assert json.loads(text)["request"]["athlete"] == "Zoë 🏃"
+
+
+def test_csv_has_one_row_per_day_and_round_trips() -> None:
+    import csv
+    import io
+
+    from planner.export import CSV_COLUMNS, to_csv
+
+    plan = plan_for("navicular", 2, STARTS[0], athlete='Zoë, "Z"; \\ 🏃')
+    text = to_csv(plan)
+    assert text.endswith("\r\n") and text.startswith(",".join(CSV_COLUMNS) + "\r\n")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert len(rows) == len(plan.days)
+    for row, day in zip(rows, plan.days):
+        assert row["date"] == day.date.isoformat() and int(row["week"]) == day.week
+        assert (row["phase"], row["kind"], row["title"]) == (day.phase, day.kind, day.title)
+        assert int(row["total_minutes"]) == day.total_minutes
+        assert row["details"] == day.details and row["gate"] == (day.gate or "")
+    assert to_csv(plan) == text

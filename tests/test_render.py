@@ -41,8 +41,8 @@ CASES = [
     ("metatarsal", 2, date(2026, 3, 2), {}),
     ("femoral-neck-compression", 2, date(2026, 12, 28), {}),
     ("navicular", 3, date(2028, 2, 29), {"cleared_by": CLEARED}),
-    ("sacrum", 3, date(2026, 3, 7), {"rest_day": 0}),
-    ("tibia-posteromedial", 1, date(2026, 3, 4), {"rest_day": 2}),
+    ("sacrum", 3, date(2026, 3, 7), {"rest_days": (0,)}),
+    ("tibia-posteromedial", 1, date(2026, 3, 4), {"rest_days": (2,)}),
 ]
 IMPORT_STEPS = (
     "Google Calendar",
@@ -267,15 +267,18 @@ def test_cleared_by_note_only_when_cleared():
     assert "Cleared for conservative" not in render_html(plain)
 
 
-def test_week_columns_follow_the_plan_week_not_the_start_weekday():
-    # Rest day Wednesday: plan weeks run Thursday to Wednesday, and week 1 is the lone
-    # start day, so it sits in the last column.
-    plan = make_plan("metatarsal", 2, date(2026, 3, 4), rest_day=2)
+def test_week_columns_follow_the_week_start_not_the_start_weekday():
+    # Start on a Wednesday: week 1 leaves the days before it blank.
+    plan = make_plan("metatarsal", 2, date(2026, 3, 4), rest_days=(2,))
     context = build_context(plan)
-    assert context["weekday_headers"] == ("Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed")
+    assert context["weekday_headers"] == ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     first = context["weeks"][0]["cells"]
-    assert [c is None for c in first] == [True] * 6 + [False]
-    assert all(None not in week["cells"] for week in context["weeks"][1:])
+    assert [c is None for c in first] == [True, True] + [False] * 5
+    assert all(None not in week["cells"] for week in context["weeks"][1:-1])
+    sunday = make_plan("metatarsal", 2, date(2026, 3, 4), week_start=6)
+    context = build_context(sunday)
+    assert context["weekday_headers"] == ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+    assert [c is None for c in context["weeks"][0]["cells"]] == [True] * 3 + [False] * 4
 
 
 # ---- safety and escaping -------------------------------------------------------------------

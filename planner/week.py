@@ -1,0 +1,94 @@
+"""The weekly pattern of a plan: which weekdays rest, load (run or impact) or cross-train.
+
+The same pattern repeats every week, so checking loading days for adjacency *cyclically*
+(Sunday next to Monday) guarantees no two loading days in a row anywhere in the plan, across
+week ends and phase changes alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from .errors import RequestError
+from .models import WEEKDAYS
+
+MAX_REST_DAYS = 3
+
+
+@dataclass(frozen=True)
+class WeekPattern:
+    """Weekdays (0 = Monday) by role. A training week starts on `anchor`, a free day that
+    follows a rest day, so every phase begins with a non-loading day for its gate."""
+
+    rest: tuple[int, ...]
+    loading: tuple[int, ...]
+    free: tuple[int, ...]
+    anchor: int
+
+    def offset(self, weekday: int) -> int:
+        """Position of `weekday` in the training week (0 = anchor … 6)."""
+        return (weekday - self.anchor) % 7
+
+
+def _names(days: tuple[int, ...] | list[int]) -> str:
+    return ",".join(WEEKDAYS[d][:3] for d in sorted(days))
+
+
+def _cyclic_gaps(days: tuple[int, ...]) -> list[int]:
+    """Days strictly between consecutive loading days, around the week."""
+    ordered = sorted(days)
+    return [(b - a) % 7 - 1 for a, b in zip(ordered, ordered[1:] + ordered[:1])]
+
+
+def _score(loading: tuple[int, ...], rest: tuple[int, ...]) -> tuple[int, int, int]:
+    """Lower is better: even spacing first, then a free day right after the main rest day."""
+    gaps = _cyclic_gaps(loading)
+    after_rest = (max(rest) + 1) % 7 if rest else 0
+    return (max(gaps) - min(gaps), int(after_rest in loading), sorted(loading)[0])
+
+
+def choose_pattern(rest_days: tuple[int, ...], run_days: tuple[int, ...], sessions: int) -> WeekPattern:
+    """Pick `sessions` loading weekdays, never adjacent (cyclically), from the allowed days.
+
+    Raises RequestError naming the option when the preferences cannot be honoured safely.
+    """
+    rest = tuple(sorted(set(rest_days)))
+    if not rest:
+        raise RequestError("rest_day", "give at least one rest day a week.")
+    if len(rest) > MAX_REST_DAYS:
+        raise RequestError("rest_day", f"at most {MAX_REST_DAYS} rest days a week "
+                           f"({_names(rest)} is {len(rest)}); training days are needed too.")
+    allowed = [d for d in (run_days or range(7)) if d not in rest]
+    candidates = [c for c in combinations(sorted(set(allowed)), sessions)
+                  if min(_cyclic_gaps(c)) >= 1 and _has_anchor(rest, c)]
+    if not candidates:
+        raise RequestError("run_days", _why_not(rest, tuple(sorted(set(allowed))), sessions))
+    loading = min(candidates, key=lambda c: _score(c, rest))
+    free = tuple(d for d in range(7) if d not in rest and d not in loading)
+    anchor = _anchor(rest, loading)
+    order = lambda d: (d - anchor) % 7  # noqa: E731 - a sort key, named for reading
+    return WeekPattern(rest=rest, loading=tuple(sorted(loading, key=order)),
+                       free=tuple(sorted(free, key=order)), anchor=anchor)
+
+
+def _has_anchor(rest: tuple[int, ...], loading: tuple[int, ...]) -> bool:
+    return any(d not in rest and d not in loading for d in range(7))
+
+
+def _anchor(rest: tuple[int, ...], loading: tuple[int, ...]) -> int:
+    """The first free weekday after the last rest day (in the week's cycle)."""
+    start = (max(rest, key=lambda d: _rest_run_end(rest, d)) + 1) % 7
+    return next((start + i) % 7 for i in range(7)
+                if (start + i) % 7 not in rest and (start + i) % 7 not in loading)
+
+
+def _rest_run_end(rest: tuple[int, ...], day: int) -> int:
+    """Prefer the rest day that ends a block of rest days (its next day is not rest)."""
+    return int((day + 1) % 7 not in rest) * 10 + day
+
+
+def _why_not(rest: tuple[int, ...], allowed: tuple[int, ...], sessions: int) -> str:
+    return (f"cannot fit {sessions} run days with a day between each into "
+            f"{_names(allowed) or 'no days'} (rest on {_names(rest)}): bone needs a day off "
+            f"between loading days. Allow at least {sessions} weekdays with gaps, e.g. mon,wed,fri.")
