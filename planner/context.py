@@ -185,6 +185,8 @@ class SummaryContext(TypedDict):
     first_run_range: tuple[int, int]
     weeks_total: int
     key_dates: list[KeyDate]
+    training_week: str
+    bodyweight_note: str | None
 
 
 class SectionsContext(TypedDict):
@@ -233,7 +235,37 @@ def _summary(plan: Plan, known: set[str]) -> SummaryContext:
         first_run_range=plan.protection.first_run_range,
         weeks_total=plan.weeks,
         key_dates=_key_dates(plan),
+        training_week=training_week(plan),
+        bodyweight_note=_bodyweight_note(plan),
     )
+
+
+WEEKDAY_FULL = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _day_list(days: Iterable[int]) -> str:
+    names = [WEEKDAY_FULL[d] for d in sorted(set(days))]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def training_week(plan: Plan) -> str:
+    """One sentence on the runner's week: rest days, run days, preferred cross-training."""
+    runs = {d.date.weekday() for d in plan.days if d.kind == "run"}
+    text = (f"Rest every {_day_list(plan.request.rest_days)}; bone-loading sessions on "
+            f"{_day_list(runs)}, never two days in a row.")
+    if plan.request.cross:
+        text += (" Preferred cross-training: " + ", ".join(plan.request.cross)
+                 + ", where the phase allows it.")
+    return text
+
+
+def _bodyweight_note(plan: Plan) -> str | None:
+    if not plan.request.bodyweight_support:
+        return None
+    percent = plan.protocol.bodyweight_percent
+    return (f"The first {len(percent)} walk/run weeks are on an anti-gravity treadmill, from "
+            f"{percent[0]}% to {percent[-1]}% of body weight, then on the ground "
+            f"[{plan.protocol.bodyweight_source}].")
 
 
 def _sections(plan: Plan, known: set[str]) -> SectionsContext:

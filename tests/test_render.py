@@ -461,3 +461,18 @@ def test_clearance_written_into_gate_wording_is_escaped_in_markdown():
     assert "[x](http://evil)" not in md and "<i>" not in md
     assert r"cleared by \[x\](http://evil) \<i\>\|" in md
     assert "[R21]" in md
+
+
+def test_guides_describe_the_runners_week_and_treadmill():
+    plan = make_plan("tibia-posteromedial", 1, date(2026, 3, 4), run_days=(0, 2, 4),
+                     rest_days=(5, 6), cross=("rower", "pool"), bodyweight_support=True)
+    sentence = ("Rest every Saturday and Sunday; bone-loading sessions on Monday, Wednesday "
+                "and Friday, never two days in a row. Preferred cross-training: rower, pool, "
+                "where the phase allows it.")
+    md, page = render_markdown(plan), parse_html(render_html(plan)).text
+    for doc in (squash(md), page):
+        assert sentence in doc
+        assert "from 50% to 100% of body weight, then on the ground" in doc
+    plain = render_markdown(make_plan("tibia-posteromedial", 1, date(2026, 3, 2)))
+    assert "Anti-gravity treadmill:" not in plain
+    assert "Rest every Sunday; bone-loading sessions on Tuesday, Thursday and Saturday" in squash(plain)
