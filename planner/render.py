@@ -7,6 +7,7 @@ beside ``planner/`` in a checkout and inside it (``planner/templates``) in a whe
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -214,8 +215,15 @@ def render_html(plan: Plan, extra_dirs: Sequence[Path] = ()) -> str:
     return _render(HTML_TEMPLATE, plan, extra_dirs)
 
 
+@functools.lru_cache(maxsize=8)
+def _cached_env(extra_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """One environment per override search path, so templates are compiled once per process
+    (Jinja still reloads a template whose file changed)."""
+    return make_env(extra_dirs)
+
+
 def _render(name: str, plan: Plan, extra_dirs: Sequence[Path]) -> str:
-    env = make_env(extra_dirs)
+    env = _cached_env(tuple(Path(d) for d in extra_dirs))
     try:
         return env.get_template(name).render(build_context(plan))
     except jinja2.TemplateNotFound as exc:

@@ -1,0 +1,107 @@
+"""Benchmark rtr-planner against fixed floors, in one run on one machine.
+
+    python bench/run.py [--repeat 7] [--plans 1000] [--out bench/results.json]
+
+Prints, and writes to a JSON file so versions can be compared:
+- `rtr plan` end to end (all outputs) against `python -c "import click, jinja2, icalendar,
+  dateutil.parser"` (goal: at most 1.25x);
+- `rtr --help` and `rtr sites` against `python -c "import click"` (goal: under 1.5x);
+- N plans built and rendered in one process (goal: 1,000 in under 2 s), with peak memory.
+Times are medians of `--repeat` runs of a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from importlib.metadata import version
+from pathlib import Path
+
+PY = sys.executable
+PLAN_ARGS = ["plan", "--site", "metatarsal", "--grade", "2", "--name", "Bench"]
+
+
+def median_seconds(argv: list[str], repeat: int, cwd: Path) -> float:
+    """Median wall time of running `argv` `repeat` times (after one warm-up run)."""
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def command_ratios(repeat: int) -> dict[str, dict[str, float]]:
+    """End-to-end and start-up times of the CLI against their floors."""
+    start = (date.today() + timedelta(days=1)).isoformat()
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = Path(tmp)
+        plan = [PY, "-m", "planner", *PLAN_ARGS, "--start", start, "--out", "out", "--force"]
+        rows = {
+            "rtr plan": (plan, [PY, "-c", "import click, jinja2, icalendar, dateutil.parser"]),
+            "rtr --help": ([PY, "-m", "planner", "--help"], [PY, "-c", "import click"]),
+            "rtr sites": ([PY, "-m", "planner", "sites"], [PY, "-c", "import click"]),
+        }
+        results = {}
+        for name, (argv, floor) in rows.items():
+            ours, base = median_seconds(argv, repeat, cwd), median_seconds(floor, repeat, cwd)
+            results[name] = {"seconds": round(ours, 4), "floor_seconds": round(base, 4),
+                             "ratio": round(ours / base, 2)}
+        return results
+
+
+def in_process(plans: int) -> dict[str, float]:
+    """Build and render `plans` plans in this process; wall time and peak RSS."""
+    from planner.engine import build_plan
+    from planner.models import PlanRequest
+    from planner.outputs import default_stamp, render_all
+    from planner.protocol import load_protocol
+
+    protocol = load_protocol()
+    sites = [s.id for s in protocol.sites if not s.referrals]
+    started = time.perf_counter()
+    for i in range(plans):
+        request = PlanRequest(site=sites[i % len(sites)], grade=1 + i % 4,
+                              start=date(2026, 1, 1) + timedelta(days=i), athlete=f"R{i}")
+        plan = build_plan(request, protocol)
+        render_all(plan, default_stamp(plan, environ={}))
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"plans": plans, "seconds": round(elapsed, 3), "peak_rss_mb": round(peak_kb / 1024, 1)}
+
+
+def main() -> None:
+    """Run every measurement, print a table and write the JSON file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--plans", type=int, default=1000)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    args = parser.parse_args()
+    report = {
+        "version": version("rtr-planner"),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        "commands": command_ratios(args.repeat),
+        "in_process": in_process(args.plans),
+    }
+    for name, row in report["commands"].items():
+        print(f"{name:<11} {row['seconds']:.3f} s   floor {row['floor_seconds']:.3f} s   "
+              f"ratio {row['ratio']:.2f}")
+    bulk = report["in_process"]
+    print(f"{bulk['plans']} plans in one process: {bulk['seconds']:.2f} s, "
+          f"peak RSS {bulk['peak_rss_mb']} MB")
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
