@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -10,6 +11,8 @@ from planner.engine import build_plan
 from planner.models import Plan, PlanRequest
 from planner.protocol import load_protocol
 
+# Property tests run FUZZ_SCALE times more examples when RTR_FUZZ_SCALE is set (CI's long run).
+FUZZ_SCALE = max(1, int(os.environ.get("RTR_FUZZ_SCALE", "1") or 1))
 CLEARED = "Dr A. Surgeon, orthopaedics, 2026-01-05"
 # Start dates that stress the calendar: a year end, a leap day, and every weekday.
 EDGE_STARTS = [date(2026, 12, 28), date(2028, 2, 29), date(2026, 3, 2), date(2026, 3, 3),

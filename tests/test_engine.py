@@ -14,7 +14,7 @@ from planner.errors import ReferralRequired, RequestError, UnknownSite
 from planner.models import KINDS, LOADING_KINDS, PlanRequest
 from planner.protocol import load_protocol
 
-from .conftest import CLEARED, EDGE_STARTS, all_cases, make_plan
+from .conftest import CLEARED, EDGE_STARTS, FUZZ_SCALE, all_cases, make_plan
 
 PROTOCOL = load_protocol()
 SITE_IDS = [s.id for s in PROTOCOL.sites]
@@ -103,13 +103,13 @@ def test_invariants_every_site_and_grade_on_edge_dates(protocol, site, grade):
     start=st.dates(date(1990, 1, 1), date(2100, 12, 31)),
     rest_day=st.integers(0, 6),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150 * FUZZ_SCALE, deadline=None)
 def test_invariants_hold_for_random_requests(site, grade, start, rest_day):
     assert_invariants(make_plan(PROTOCOL, site, grade, start, rest_days=(rest_day,)))
 
 
 @given(start=st.dates(date(2000, 1, 1), date(2099, 12, 31)), rest_day=st.integers(0, 6))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40 * FUZZ_SCALE, deadline=None)
 def test_worse_injury_never_runs_earlier(start, rest_day):
     first = {(s, g): make_plan(PROTOCOL, s, g, start, rest_days=(rest_day,)).first_run
              for s, g in all_cases(PROTOCOL)}
@@ -247,7 +247,7 @@ def _modality(title: str) -> str | None:
     cross=st.lists(st.sampled_from(MODALITIES), unique=True, max_size=4),
     bodyweight=st.booleans(),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200 * FUZZ_SCALE, deadline=None)
 def test_preferences_are_honoured_or_refused(site, grade, start, rest, run_days, week_start,
                                              cross, bodyweight):
     kwargs = dict(rest_days=tuple(sorted(rest)), run_days=tuple(sorted(run_days)),
