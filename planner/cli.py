@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
+from . import calendar_options
 from .errors import PlannerError, RequestError
 from .models import WEEKDAYS as WEEKDAY_NAMES
 
@@ -79,6 +80,28 @@ class ListType(click.ParamType):
         if isinstance(value, tuple):
             return value
         return tuple(dict.fromkeys(p.strip().lower() for p in str(value).split(",") if p.strip()))
+
+
+class CalendarValueType(click.ParamType):
+    """A calendar option parsed by `planner.calendar_options` (time, zone or reminder)."""
+
+    def __init__(self, name: str, parse: Callable[[str], Any]):
+        self.name = name
+        self._parse = parse
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        """Parse the text; a RequestError becomes a usage error with its how-to-fix message."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return self._parse(value)
+        except RequestError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+TIME = CalendarValueType("HH:MM", calendar_options.parse_time)
+ZONE = CalendarValueType("zone", calendar_options.parse_tz)
+REMINDER = CalendarValueType("30m|1h|none", calendar_options.parse_reminder)
 
 
 def parse_date(text: str) -> date:
@@ -159,19 +182,26 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--cross", type=ListType(), help="Preferred cross-training, comma-separated: bike, swim, pool, elliptical, rower, upper-body (used where the phase allows).")
 @click.option("--bodyweight-support", is_flag=True, help="Runner has an anti-gravity treadmill: early walk/run stages at 50-100% body weight.")
 @click.option("--cleared-by", help="Who cleared a surgeon-led case for conservative rehab, e.g. 'Dr Lee, 2026-03-01'.")
+@click.option("--time", "at", type=TIME, help="Make training sessions timed events starting at this local time, HH:MM (needs --tz); rest days stay all-day.")
+@click.option("--tz", type=ZONE, help="IANA time zone of --time, e.g. Europe/London (needs --time).")
+@click.option("--reminder", type=REMINDER, default="none", show_default=True, help="Alarm on training sessions: 30m, 1h, 90m … before a timed session; all-day sessions remind at 20:00 the evening before.")
+@click.option("--calendar-name", help="Name of the calendar (X-WR-CALNAME and NAME) [default: Return to run · NAME · SITE].")
 @_reports_errors
 def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
                  rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,
                  cross: tuple[str, ...] | None, bodyweight_support: bool,
-                 cleared_by: str | None) -> None:
-    """Write plan.ics, guide.md, guide.html and plan.json for one runner."""
+                 cleared_by: str | None, at: time | None, tz: str | None,
+                 reminder: timedelta | None, calendar_name: str | None) -> None:
+    """Write plan.ics, guide.md, guide.html, plan.json and plan.csv for one runner."""
     from .engine import build_plan
     from .models import PlanRequest
-    from .outputs import default_out_dir, default_stamp, render_all, write_outputs
+    from .outputs import (check_out_dir, default_out_dir, default_stamp,
+                          read_previous_calendar, render_plan, write_outputs)
     from .protocol import load_protocol
 
     if not name.strip():
         raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
+    options = _calendar_options(at, tz, reminder, calendar_name)
     request = PlanRequest(
         site=site, grade=grade, start=start, athlete=name.strip(), rest_days=rest_days,
         cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
@@ -179,12 +209,48 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     )
     plan = build_plan(request, load_protocol(), today=date.today())
     out_dir = out or default_out_dir(plan)
-    written = write_outputs(out_dir, render_all(plan, default_stamp(plan)), force=force)
-    click.echo(plan_summary(plan, out_dir, written))
+    check_out_dir(out_dir, force)
+    previous = read_previous_calendar(out_dir, plan)
+    # The only clock read: LAST-MODIFIED of events that changed since the earlier plan.
+    files, revision = render_plan(plan, default_stamp(plan), options, previous,
+                                  now=datetime.now(timezone.utc))
+    written = write_outputs(out_dir, files, force=force)
+    click.echo(plan_summary(plan, out_dir, written, revision.counts))
 
 
-def plan_summary(plan: Any, out_dir: Path, written: list[Path]) -> str:
-    """The short summary printed after writing: phases, first run, files."""
+def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | None,
+                      name: str | None) -> calendar_options.CalendarOptions:
+    """Check that --time and --tz come together and the calendar name is not blank."""
+    ctx = click.get_current_context()
+    if at is not None and tz is None:
+        raise click.UsageError(f"--time {at:%H:%M} needs a time zone: add --tz with an IANA "
+                               "name, e.g. --tz Europe/London.", ctx)
+    if tz is not None and at is None:
+        raise click.UsageError(f"--tz {tz} needs a start time: add --time HH:MM, e.g. --time "
+                               "07:00 (leave both out for all-day events).", ctx)
+    if name is not None and not name.strip():
+        raise click.BadParameter("the calendar name is empty; give a name or leave "
+                                 "--calendar-name out.", param_hint="'--calendar-name'")
+    return calendar_options.CalendarOptions(time=at, tz=tz, reminder=reminder,
+                                            calendar_name=name)
+
+
+def calendar_changes(counts: dict[str, int]) -> str:
+    """One line on what a regeneration changed in the calendar, e.g. ``12 events changed``."""
+    def events(n: int) -> str:
+        """``1 event``, ``12 events``."""
+        return f"{n} event{'' if n == 1 else 's'}"
+
+    parts = [f"{events(counts['changed'])} changed"]
+    if counts["added"]:
+        parts.append(f"{counts['added']} added")
+    parts += [f"{counts['cancelled']} cancelled", f"{counts['unchanged']} unchanged"]
+    return f"Calendar: {', '.join(parts)} (regenerated over an earlier plan)"
+
+
+def plan_summary(plan: Any, out_dir: Path, written: list[Path],
+                 counts: dict[str, int] | None = None) -> str:
+    """The short summary printed after writing: phases, first run, files, calendar changes."""
     lines = [f"Return-to-run plan for {plan.request.athlete}: {plan.site.name}, "
              f"{plan.grade.name}, {plan.site.risk} risk"]
     if plan.request.cleared_by:
@@ -192,6 +258,8 @@ def plan_summary(plan: Any, out_dir: Path, written: list[Path]) -> str:
     for span in plan.phases:
         lines.append(f"  {span.name:<14} {span.start:%a %d %b %Y} – {span.end:%a %d %b %Y}")
     lines.append(f"  First run:     {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
+    if counts is not None:
+        lines.append(calendar_changes(counts))
     lines.append(f"Wrote {out_dir}{'/' if not str(out_dir).endswith('/') else ''}: "
                  + ", ".join(p.name for p in written))
     return "\n".join(lines)

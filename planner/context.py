@@ -1,7 +1,9 @@
 """What the guide templates receive: one typed context, built by one function.
 
-Clinical wording comes from the plan and its protocol; only the disclaimer and the
-calendar-import help are the guide's own text.
+Clinical wording comes from the plan and its protocol; only the disclaimer, the
+calendar-import help and the diary key (a plain restatement of the pain rules) are the
+guide's own text. The load chart and month calendar come from :mod:`planner.charts`, the
+diary rows from :mod:`planner.diary`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,18 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypedDict
 
+from planner.charts import (
+    SERIES,
+    MonthGrid,
+    WeekLoad,
+    calendar_key,
+    load_chart_svg,
+    month_grids,
+    present_series,
+    text_bar,
+    weekly_load,
+)
+from planner.diary import diary_rows
 from planner.models import Day, PhaseSpan, Plan, Reference
 
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -205,7 +219,53 @@ class SectionsContext(TypedDict):
     red_flags: str
 
 
-class GuideContext(SummaryContext, SectionsContext):
+class LoadRow(TypedDict):
+    """One plan week of the load chart: minutes per series (keys of ``load_series``)."""
+
+    week: int
+    start: date
+    end: date
+    phases: tuple[str, ...]
+    minutes: dict[str, int]
+    total: int
+    run_bar: str
+
+
+class DiaryLine(TypedDict):
+    """One training day on the printed diary; ``new_week`` marks the first row of a week."""
+
+    date: date
+    session: str
+    kind: str
+    gate: str | None
+    week: int
+    new_week: bool
+
+
+class DiaryPhase(TypedDict):
+    """The diary rows of one phase, printed as one table starting on a fresh page."""
+
+    id: str
+    number: int
+    name: str
+    start: date
+    end: date
+    rows: list[DiaryLine]
+
+
+class VisualsContext(TypedDict):
+    """The load chart, the month calendar and the pain diary."""
+
+    load: list[LoadRow]
+    load_series: tuple[tuple[str, str], ...]
+    load_chart: LazyChart
+    months: list[MonthGrid]
+    calendar_key: tuple[tuple[str, str], ...]
+    diary: list[DiaryPhase]
+    diary_key: tuple[str, ...]
+
+
+class GuideContext(SummaryContext, SectionsContext, VisualsContext):
     """Everything a guide template receives, built only by :func:`build_context`."""
 
 
@@ -213,11 +273,15 @@ def build_context(plan: Plan) -> GuideContext:
     """Build the one dictionary that guide templates receive for ``plan``.
 
     Dates stay ``date`` objects (templates format them with ``longdate``/``shortdate``).
-    Clinical wording comes from the plan and its protocol; only the disclaimer and the
-    calendar-import help are the renderer's own.
+    Clinical wording comes from the plan and its protocol; only the disclaimer, the
+    calendar-import help and the diary key are the renderer's own. ``load_chart`` is drawn
+    only if a template prints it.
     """
     known = {ref.key for ref in plan.protocol.references}
-    return GuideContext(**_summary(plan, known), **_sections(plan, known))
+    sections = _sections(plan, known)
+    return GuideContext(
+        **_summary(plan, known), **sections, **_visuals(plan, sections["weekday_headers"])
+    )
 
 
 def _summary(plan: Plan, known: set[str]) -> SummaryContext:
@@ -286,6 +350,88 @@ def _sections(plan: Plan, known: set[str]) -> SectionsContext:
         disclaimer=DISCLAIMER,
         red_flags=RED_FLAGS,
     )
+
+
+# The diary key restates the protocol's pain rules (printed in full beside it) in a few
+# plain lines a runner can apply with a pen in hand; it must never say more than they do.
+DIARY_KEY = (
+    "Score pain at the injury site only, from 0 (no pain) to 10 (worst imaginable). General "
+    "muscle soreness does not count: write it in the notes.",
+    "0 during the session and 0 the next morning is the goal. Move on to the next stage only "
+    "after a week of sessions that stayed at 0.",
+    "Any pain at the injury site during a session or within 24 hours (including the next "
+    "morning): rest 1-2 days, then step back one stage and repeat it until it is pain-free. "
+    "Sharp pain, pain that builds, or a limp: do not progress. The later dates move back.",
+    "Pain at rest or at night, or swelling: stop training and contact your clinician.",
+    "Bring this diary to every appointment.",
+)
+
+
+class LazyChart:
+    """The load chart SVG, drawn only when a template prints it.
+
+    Drawing it is the costliest part of the context and only the HTML guide shows it; Jinja
+    calls ``__html__`` when autoescaping (the SVG is already escaped) and ``str`` otherwise.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self._plan = plan
+        self._svg: str | None = None
+
+    def __html__(self) -> str:
+        """The SVG element, built once."""
+        if self._svg is None:
+            self._svg = load_chart_svg(self._plan)
+        return self._svg
+
+    __str__ = __html__
+
+
+def _visuals(plan: Plan, headers: tuple[str, ...]) -> VisualsContext:
+    loads = weekly_load(plan)
+    return VisualsContext(
+        load=_load_rows(loads),
+        load_series=tuple((s.key, s.label) for s in present_series(loads)),
+        load_chart=LazyChart(plan),
+        months=month_grids(plan, headers),
+        calendar_key=calendar_key(),
+        diary=_diary(plan),
+        diary_key=DIARY_KEY,
+    )
+
+
+def _load_rows(loads: list[WeekLoad]) -> list[LoadRow]:
+    top_run = max(load.of("run") for load in loads)
+    return [
+        LoadRow(
+            week=load.week,
+            start=load.start,
+            end=load.end,
+            phases=load.phases,
+            minutes={s.key: load.of(s.key) for s in SERIES},
+            total=load.total,
+            run_bar=text_bar(load.of("run"), top_run),
+        )
+        for load in loads
+    ]
+
+
+def _diary(plan: Plan) -> list[DiaryPhase]:
+    """The diary rows (see :func:`planner.diary.diary_rows`) grouped by phase."""
+    days = {day.date: day for day in plan.days}
+    phases: list[DiaryPhase] = [
+        DiaryPhase(id=span.id, number=n, name=span.name, start=span.start, end=span.end,
+                   rows=[])
+        for n, span in enumerate(plan.phases, start=1)
+    ]
+    by_id = {phase["id"]: phase for phase in phases}
+    for row in diary_rows(plan):
+        day = days[row.date]
+        rows = by_id[day.phase]["rows"]
+        new_week = bool(rows) and rows[-1]["week"] != day.week
+        rows.append(DiaryLine(date=row.date, session=row.session, kind=day.kind,
+                              gate=day.gate, week=day.week, new_week=new_week))
+    return [phase for phase in phases if phase["rows"]]
 
 
 def source_keys(source: str, known: set[str]) -> tuple[str, ...]:

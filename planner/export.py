@@ -22,10 +22,22 @@ Schema::
                 "title": str, "run_minutes": int, "walk_minutes": int,
                 "total_minutes": int, "gate": str | null,
                 "details": str (plain text, "\\n" line breaks)}],
-      "milestones": [{"date": date, "name": str, "detail": str}]
+      "milestones": [{"date": date, "name": str, "detail": str}],
+      "calendar": {                                  # only when given (render_all always does)
+        "plan_id": str (16 hex digits, the UID stem),
+        "options": {"time": "HH:MM" | null, "tz": str | null,
+                    "reminder": "30m" | "1h" | … | null, "calendar_name": str | null},
+        "events": [{"uid": str, "date": date, "sequence": int,
+                    "last_modified": "YYYY-MM-DDTHH:MM:SSZ" | null,
+                    "fingerprint": str (64 hex digits)}],
+        "cancelled": [same as events]
+      }
     }
 
 ``days`` holds exactly one entry per calendar day from ``summary.start`` to ``summary.end``.
+``calendar`` is what the next regeneration into the same folder compares against: one record
+per event in plan.ics (``events`` in day order, then ``cancelled``); ``fingerprint`` is the
+sha256 of the event's canonical content (see `planner.ics.EventContent.fingerprint`).
 """
 
 from __future__ import annotations
@@ -33,16 +45,31 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import date, datetime, timezone
 from typing import Any
 
+from planner.calendar_options import (
+    CalendarHistory,
+    CalendarOptions,
+    EventRecord,
+    options_from_dict,
+)
+from planner.ics import day_uid
 from planner.models import WEEKDAYS, Day, Milestone, PhaseSpan, Plan
 
 SCHEMA = "rtr-planner/plan/1"
 
 
-def to_json(plan: Plan) -> str:
-    """Return the plan as a JSON document (see the module docstring for the schema)."""
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False) + "\n"
+def to_json(plan: Plan, calendar: dict[str, Any] | None = None) -> str:
+    """Return the plan as a JSON document (see the module docstring for the schema).
+
+    `calendar` (from `calendar_section`) is added as the last key when given.
+    """
+    document = plan_document(plan)
+    if calendar is not None:
+        document["calendar"] = calendar
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -142,3 +169,84 @@ def to_csv(plan: Plan) -> str:
                          day.run_minutes, day.walk_minutes, day.total_minutes, day.gate or "",
                          day.details])
     return out.getvalue()
+
+
+def calendar_section(history: CalendarHistory, options: CalendarOptions) -> dict[str, Any]:
+    """Return plan.json's ``calendar`` section: options and one record per written event."""
+    return {
+        "plan_id": history.plan_id,
+        "options": options.as_dict(),
+        "events": [_event_record(r) for r in history.events],
+        "cancelled": [_event_record(r) for r in history.cancelled],
+    }
+
+
+def _event_record(record: EventRecord) -> dict[str, Any]:
+    """Return one event's revision record."""
+    stamp = record.last_modified
+    return {
+        "uid": record.uid,
+        "date": record.date.isoformat(),
+        "sequence": record.sequence,
+        "last_modified": None if stamp is None else f"{stamp:%Y-%m-%dT%H:%M:%SZ}",
+        "fingerprint": record.fingerprint,
+    }
+
+
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def read_calendar_section(document: Any) -> tuple[CalendarHistory, CalendarOptions] | None:
+    """Read back the ``calendar`` section of a parsed plan.json.
+
+    Returns None when the document is an rtr-planner plan without that section; raises
+    ValueError naming the first problem when it is not an rtr-planner plan.json at all, or
+    its calendar section is malformed.
+    """
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise ValueError(f"it has no \"schema\": \"{SCHEMA}\"")
+    section = document.get("calendar")
+    if section is None:
+        return None
+    if not isinstance(section, dict) or not HEX16.match(str(section.get("plan_id"))):
+        raise ValueError("its calendar section has no valid plan_id")
+    history = CalendarHistory(
+        plan_id=section["plan_id"],
+        events=_records(section.get("events"), "events", section["plan_id"]),
+        cancelled=_records(section.get("cancelled"), "cancelled", section["plan_id"]),
+    )
+    return history, options_from_dict(section.get("options"))
+
+
+def _records(items: Any, key: str, plan_id: str) -> tuple[EventRecord, ...]:
+    """Parse a list of event records; raise ValueError naming the list on any problem."""
+    if not isinstance(items, list):
+        raise ValueError(f"its calendar {key} is not a list")
+    try:
+        return tuple(_parse_record(item, plan_id) for item in items)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"its calendar {key} list holds a malformed record ({exc})") from None
+
+
+def _parse_record(item: dict[str, Any], plan_id: str) -> EventRecord:
+    """One record from its JSON form; raises KeyError/TypeError/ValueError when malformed."""
+    day = date.fromisoformat(item["date"])
+    sequence, stamp, fingerprint = item["sequence"], item["last_modified"], item["fingerprint"]
+    # Only UIDs this plan would write itself: they are copied into plan.ics as cancellations.
+    if item["uid"] != day_uid(plan_id, day) or type(sequence) is not int or sequence < 0:
+        raise ValueError("bad uid or sequence")
+    if not isinstance(fingerprint, str) or not HEX64.match(fingerprint):
+        raise ValueError("bad fingerprint")
+    return EventRecord(
+        uid=item["uid"],
+        date=day,
+        sequence=sequence,
+        last_modified=None if stamp is None else _parse_utc(stamp),
+        fingerprint=fingerprint,
+    )
+
+
+def _parse_utc(text: str) -> datetime:
+    """``YYYY-MM-DDTHH:MM:SSZ`` as an aware UTC datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

@@ -1,13 +1,19 @@
-"""Render a Plan as an iCalendar (.ics) file: one all-day event per plan day.
+"""Render a Plan as an iCalendar (.ics) file: one event per plan day.
 
 Design choices (see the calendar-interop reference, sections C and D):
 
-* all-day events (``DTSTART;VALUE=DATE`` + exclusive ``DTEND;VALUE=DATE``): no time zones,
-  no VTIMEZONE, and every client shows them on the right day;
+* all-day events by default (``DTSTART;VALUE=DATE`` + exclusive ``DTEND;VALUE=DATE``): no
+  time zones, no VTIMEZONE, and every client shows them on the right day;
+* with `CalendarOptions.time`/`tz`, training sessions become timed events at that local time
+  lasting ``Day.total_minutes``, with an RRULE-based VTIMEZONE from `planner.vtimezone`
+  (UTC is written as ``…Z`` times, no VTIMEZONE); rest days stay all-day;
 * deterministic UIDs derived from the plan identity (athlete, site, start), never uuid4, so a
   re-generated file updates rather than duplicates, and two plans never share a UID;
 * ``DTSTAMP`` comes from the caller, so the same plan and stamp give byte-identical output;
-* plain-text ``DESCRIPTION``, no ``VALARM`` (Google drops them, Outlook keeps one at most),
+* ``SEQUENCE``/``LAST-MODIFIED`` come from `revise`: 0 and absent on a first generation,
+  raised only on events whose content changed since the previous generation, whose records
+  the caller passes in (the core never reads files or the clock);
+* plain-text ``DESCRIPTION``, at most one ``VALARM`` and only when asked for,
   ``TRANSP:TRANSPARENT`` so plan items don't block free/busy, ``METHOD:PUBLISH``.
 """
 
@@ -15,14 +21,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vText
+from icalendar import Alarm, Calendar, Event, vDDDTypes, vText
 
+from planner.calendar_options import (
+    ALL_DAY_REMINDER,
+    UTC_ZONES,
+    CalendarHistory,
+    CalendarOptions,
+    EventRecord,
+)
 from planner.models import Day, Plan
+from planner.vtimezone import vtimezone
 
 PRODID = "-//rtr-planner//Return to Run//EN"
 UID_DOMAIN = "rtr-planner.invalid"
+CANCELLED_SUMMARY = "Cancelled: no longer in the plan"
+CANCELLED_DESCRIPTION = ("This day is no longer part of the return-to-run plan: the plan was "
+                         "regenerated and this event was removed.")
 
 
 def plan_uid(plan: Plan) -> str:
@@ -44,7 +64,12 @@ def plan_uid(plan: Plan) -> str:
 
 def event_uid(plan: Plan, day: Day) -> str:
     """Return the UID of one day's event: ``rtr-<plan_uid>-YYYYMMDD@rtr-planner.invalid``."""
-    return f"rtr-{plan_uid(plan)}-{day.date:%Y%m%d}@{UID_DOMAIN}"
+    return day_uid(plan_uid(plan), day.date)
+
+
+def day_uid(plan_id: str, day: date) -> str:
+    """Return the event UID for `day` in the plan with identity `plan_id`."""
+    return f"rtr-{plan_id}-{day:%Y%m%d}@{UID_DOMAIN}"
 
 
 def calendar_uid(plan: Plan) -> str:
@@ -80,18 +105,195 @@ def exclusive_end(day: date) -> date:
     return day + timedelta(days=1)
 
 
-def to_ics(plan: Plan, stamp: datetime) -> bytes:
+def session_span(day: date, options: CalendarOptions, minutes: int) -> tuple[datetime, datetime]:
+    """Return the aware start and end of a timed session on `day` lasting `minutes`.
+
+    The wall time is read with zoneinfo's ``fold=0``, which is also RFC 5545's rule: a time
+    repeated when clocks go back means its first occurrence, and a time skipped when clocks
+    go forward (02:30 in Berlin on the last Sunday of March) uses the offset before the gap,
+    so the session moves forward by the gap (03:30) and is written as that existing time.
+    The end is start + `minutes` of real time; an end that falls in the second pass of a
+    repeated hour is written in UTC, the only unambiguous way to say it.
+    """
+    zone = timezone.utc if options.tz in UTC_ZONES else ZoneInfo(options.tz)
+    start_utc = datetime.combine(day, options.time, tzinfo=zone).astimezone(timezone.utc)
+    end_utc = start_utc + timedelta(minutes=minutes)
+    end = end_utc.astimezone(zone)
+    return start_utc.astimezone(zone), end_utc if end.fold else end
+
+
+@dataclass(frozen=True)
+class EventContent:
+    """Everything a client shows of one event; its fingerprint decides whether it changed."""
+
+    uid: str
+    day: date
+    summary: str
+    description: str
+    start: date | datetime
+    end: date | datetime
+    categories: tuple[str, ...] = ()
+    alarm: timedelta | None = None
+    status: str | None = None
+
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON of the content (times as written, with their zone)."""
+        content = {
+            "uid": self.uid, "summary": self.summary, "description": self.description,
+            "start": _canonical_time(self.start), "end": _canonical_time(self.end),
+            "categories": list(self.categories), "status": self.status or "CONFIRMED",
+            "alarm": None if self.alarm is None else vDDDTypes(self.alarm).to_ical().decode(),
+        }
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical_time(value: date | datetime) -> str:
+    """A date as ``YYYY-MM-DD``; a time as local ISO plus its zone key (``Z`` for UTC)."""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is timezone.utc:
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    return f"{value.replace(tzinfo=None).isoformat()}[{value.tzinfo}]"
+
+
+def plan_events(plan: Plan, options: CalendarOptions) -> list[EventContent]:
+    """The content of every plan day's event, in plan order."""
+    phase_names = {p.id: p.name for p in plan.phases}
+    plan_id = plan_uid(plan)
+    return [_day_content(plan_id, day, phase_names[day.phase], options) for day in plan.days]
+
+
+def _day_content(plan_id: str, day: Day, phase_name: str, options: CalendarOptions) -> EventContent:
+    """One day's event: timed if asked for and it is a session with a length, else all-day."""
+    session = day.kind != "rest"
+    if options.timed and session and day.total_minutes > 0:
+        start, end = session_span(day.date, options, day.total_minutes)
+        alarm = None if options.reminder is None else -options.reminder
+    else:
+        start, end = day.date, exclusive_end(day.date)
+        alarm = ALL_DAY_REMINDER if options.reminder is not None else None
+    return EventContent(
+        uid=day_uid(plan_id, day.date), day=day.date, summary=day.title,
+        description=day.details, start=start, end=end, categories=(phase_name,),
+        alarm=alarm if session else None,
+    )
+
+
+def cancelled_content(record: EventRecord) -> EventContent:
+    """The all-day STATUS:CANCELLED event that replaces an event the plan no longer has."""
+    return EventContent(
+        uid=record.uid, day=record.date, summary=CANCELLED_SUMMARY,
+        description=CANCELLED_DESCRIPTION, start=record.date,
+        end=exclusive_end(record.date), status="CANCELLED",
+    )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The events to write with their SEQUENCE/LAST-MODIFIED, and what changed.
+
+    `counts` has ``changed``, ``added``, ``cancelled`` (this time) and ``unchanged``; it is
+    None on a first generation (no previous calendar of the same plan).
+    """
+
+    plan_id: str
+    events: tuple[tuple[EventContent, EventRecord], ...]
+    cancelled: tuple[tuple[EventContent, EventRecord], ...]
+    counts: dict[str, int] | None
+
+    def history(self) -> CalendarHistory:
+        """The records plan.json keeps, for the next regeneration."""
+        return CalendarHistory(self.plan_id, tuple(r for _, r in self.events),
+                               tuple(r for _, r in self.cancelled))
+
+
+def revise(plan: Plan, options: CalendarOptions | None = None,
+           previous: CalendarHistory | None = None, now: datetime | None = None) -> Revision:
+    """Give each event its SEQUENCE and LAST-MODIFIED against the `previous` generation.
+
+    Without `previous` (or for another plan identity) every event is SEQUENCE 0 with no
+    LAST-MODIFIED. Otherwise an event whose fingerprint is unchanged keeps its record; a
+    changed, new or returning one gets SEQUENCE + 1 (0 if new) and LAST-MODIFIED = `now`;
+    a UID the plan no longer has is written once as STATUS:CANCELLED (raised once, then
+    kept as it is in later generations). `now` must be an aware datetime when `previous`
+    is given.
+    """
+    plan_id = plan_uid(plan)
+    contents = plan_events(plan, options or CalendarOptions())
+    if previous is None or previous.plan_id != plan_id:
+        return Revision(plan_id, tuple((c, _record(c, None, None)) for c in contents), (), None)
+    if now is None:
+        raise ValueError("now is needed to stamp LAST-MODIFIED when revising a calendar")
+    stamp = _utc(now)
+    current = {c.uid for c in contents}
+    gone = [cancelled_content(previous.record(uid)) for uid in _known_uids(previous)
+            if uid not in current]
+    gone.sort(key=lambda c: (c.day, c.uid))
+    tally: Counter[str] = Counter()
+    events = tuple(_revised(c, previous, stamp, tally) for c in contents)
+    cancelled = tuple(_revised(c, previous, stamp, tally) for c in gone)
+    counts = {k: tally[k] for k in ("changed", "added", "cancelled", "unchanged")}
+    return Revision(plan_id, events, cancelled, counts)
+
+
+def _known_uids(history: CalendarHistory) -> list[str]:
+    """Every UID of a history, live events first, each once."""
+    return list(dict.fromkeys(r.uid for r in history.events + history.cancelled))
+
+
+def _revised(content: EventContent, previous: CalendarHistory, now: datetime,
+             tally: Counter[str]) -> tuple[EventContent, EventRecord]:
+    """The content with its new record; counts what happened to it in `tally`."""
+    before = previous.record(content.uid)
+    fingerprint = content.fingerprint()
+    if before is not None and before.fingerprint == fingerprint:
+        tally["unchanged"] += 1
+        return content, before
+    if before is None:
+        tally["added"] += 1
+        return content, _record(content, 0, now)
+    tally["cancelled" if content.status == "CANCELLED" else "changed"] += 1
+    return content, _record(content, before.sequence + 1, now)
+
+
+def _record(content: EventContent, sequence: int | None, now: datetime | None) -> EventRecord:
+    """A record of `content` at `sequence` (0 if None), last modified `now` (or never)."""
+    return EventRecord(content.uid, content.day, sequence or 0, now, content.fingerprint())
+
+
+def to_ics(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
+           previous: CalendarHistory | None = None, now: datetime | None = None) -> bytes:
     """Render `plan` as iCalendar bytes (UTF-8, CRLF, folded at 75 octets).
 
     `stamp` becomes every event's DTSTAMP; it must be timezone-aware and is converted to UTC.
+    `options` chooses timed sessions, reminders and the calendar name; `previous` and `now`
+    are the earlier generation's records and the time of this one (see `revise`).
     """
+    options = options or CalendarOptions()
+    return render_calendar(plan, stamp, options, revise(plan, options, previous, now))
+
+
+def render_calendar(plan: Plan, stamp: datetime, options: CalendarOptions,
+                    revision: Revision) -> bytes:
+    """Render the events of `revision` (from `revise`) as iCalendar bytes."""
     cal = Calendar.new(prodid=PRODID, method="PUBLISH", uid=calendar_uid(plan))
-    _add_calendar_text(cal, calendar_name(plan), calendar_description(plan))
-    phase_names = {p.id: p.name for p in plan.phases}
+    _add_calendar_text(cal, options.calendar_name or calendar_name(plan),
+                       calendar_description(plan))
+    entries = revision.events + revision.cancelled
+    for tzid in sorted({str(c.start.tzinfo) for c, _ in entries if _has_tzid(c.start)}):
+        # One day past the end: a late session may finish after midnight.
+        cal.add_component(vtimezone(tzid, plan.start, exclusive_end(plan.end)))
     utc_stamp = _utc(stamp)
-    for day in plan.days:
-        cal.add_component(_event(plan, day, phase_names[day.phase], utc_stamp))
+    for content, record in entries:
+        cal.add_component(_event(content, record, utc_stamp))
     return cal.to_ical()
+
+
+def _has_tzid(value: date | datetime) -> bool:
+    """True for a time written with a TZID (an IANA zone, not UTC and not a date)."""
+    return isinstance(value, datetime) and isinstance(value.tzinfo, ZoneInfo)
 
 
 def _add_calendar_text(cal: Calendar, name: str, description: str) -> None:
@@ -107,19 +309,24 @@ def _add_calendar_text(cal: Calendar, name: str, description: str) -> None:
         cal.add(prop, vText(value))
 
 
-def _event(plan: Plan, day: Day, phase_name: str, stamp: datetime) -> Event:
-    """Build the all-day VEVENT for one plan day."""
-    return Event.new(
-        uid=event_uid(plan, day),
-        summary=day.title,
-        description=day.details,
-        start=day.date,
-        end=exclusive_end(day.date),
+def _event(content: EventContent, record: EventRecord, stamp: datetime) -> Event:
+    """Build the VEVENT for one event and its revision record."""
+    event = Event.new(
+        uid=content.uid,
+        summary=content.summary,
+        description=content.description,
+        start=content.start,
+        end=content.end,
         stamp=stamp,
-        sequence=0,
+        sequence=record.sequence,
         transparency="TRANSPARENT",
-        categories=[phase_name],
+        categories=list(content.categories),
+        last_modified=record.last_modified,
+        status=content.status,
     )
+    if content.alarm is not None:
+        event.add_component(Alarm.new_display(description=content.summary, trigger=content.alarm))
+    return event
 
 
 def _utc(stamp: datetime) -> datetime:

@@ -7,15 +7,21 @@ calendar or guide behind.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .calendar_options import CalendarHistory, CalendarOptions
 from .errors import OutputError
 from .models import Plan
+
+if TYPE_CHECKING:
+    from .ics import Revision
 
 OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv")
 
@@ -33,19 +39,70 @@ def default_stamp(plan: Plan, environ: dict[str, str] | None = None) -> datetime
     return datetime(released.year, released.month, released.day, tzinfo=timezone.utc)
 
 
-def render_all(plan: Plan, stamp: datetime) -> dict[str, bytes]:
-    """Render the calendar, both guides and the JSON, keyed by file name."""
-    from .export import to_csv, to_json
-    from .ics import to_ics
+def render_all(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
+               previous: CalendarHistory | None = None,
+               now: datetime | None = None) -> dict[str, bytes]:
+    """Render the calendar, both guides, the JSON and the CSV, keyed by file name.
+
+    `options`, `previous` and `now` are passed to the calendar (see `planner.ics.revise`).
+    """
+    return render_plan(plan, stamp, options, previous, now)[0]
+
+
+def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
+                previous: CalendarHistory | None = None,
+                now: datetime | None = None) -> tuple[dict[str, bytes], Revision]:
+    """Like `render_all`, also returning the calendar's `planner.ics.Revision` (its counts)."""
+    from .export import calendar_section, to_csv, to_json
+    from .ics import render_calendar, revise
     from .render import render_html, render_markdown
 
-    return {
-        "plan.ics": to_ics(plan, stamp),
+    options = options or CalendarOptions()
+    revision = revise(plan, options, previous, now)
+    calendar = calendar_section(revision.history(), options)
+    files = {
+        "plan.ics": render_calendar(plan, stamp, options, revision),
         "guide.md": render_markdown(plan).encode("utf-8"),
         "guide.html": render_html(plan).encode("utf-8"),
-        "plan.json": to_json(plan).encode("utf-8"),
+        "plan.json": to_json(plan, calendar).encode("utf-8"),
         "plan.csv": to_csv(plan).encode("utf-8"),
     }
+    return files, revision
+
+
+def read_previous_calendar(out_dir: Path, plan: Plan) -> CalendarHistory | None:
+    """The calendar records of an earlier plan.json of the same plan in `out_dir`, if any.
+
+    None when there is no plan.json, it has no calendar section, or it is another plan
+    (athlete, site or start differ). A plan.json that cannot be read or parsed is an
+    OutputError: regenerating over it would silently lose the event revisions.
+    """
+    from .export import read_calendar_section
+    from .ics import plan_uid
+
+    path = out_dir / "plan.json"
+    if not path.exists():
+        return None
+    try:
+        found = read_calendar_section(_load_json(path))
+    except ValueError as exc:
+        raise OutputError(f"{path} cannot be read as an rtr-planner plan.json ({exc}); "
+                          "move it away or delete it, then run again.") from None
+    if found is None or found[0].plan_id != plan_uid(plan):
+        return None
+    return found[0]
+
+
+def _load_json(path: Path) -> object:
+    """Parse a JSON file; every way it can fail becomes a ValueError with a short reason."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"it is not valid JSON: {exc}") from None
 
 
 def slug(text: str, limit: int = 40) -> str:

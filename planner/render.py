@@ -31,6 +31,12 @@ TEMPLATE_NAMES = (
     "partials/week_table.md.j2",
     "partials/week_table.html.j2",
     "partials/style.css.j2",
+    "partials/load_chart.md.j2",
+    "partials/load_chart.html.j2",
+    "partials/month_grid.md.j2",
+    "partials/month_grid.html.j2",
+    "partials/diary.md.j2",
+    "partials/diary.html.j2",
 )
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -104,6 +104,29 @@ def test_bad_values_are_usage_errors_on_one_line(tmp_path, capsys, kwargs, messa
      "unknown cross-training 'hiking'"),
     (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--week-start", "wed"),
      "'wed' is not one of 'mon', 'sun'"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--time", "07:00",
+      "--tz", "Europe/Berlinn"),
+     "Error: Invalid value for '--tz': unknown time zone 'Europe/Berlinn'. Did you mean "
+     "Europe/Berlin? Use an IANA name such as Europe/London.\n"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--time", "07:00",
+      "--tz", "Nowhere/Special"),
+     "unknown time zone 'Nowhere/Special'. Use an IANA name such as Europe/London."),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--time", "24:00",
+      "--tz", "UTC"),
+     "Invalid value for '--time': '24:00' is not a time of day; use HH:MM from 00:00 to 23:59"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--time", "7am",
+      "--tz", "UTC"), "'7am' is not a time of day"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--time", "07:00"),
+     "--time 07:00 needs a time zone: add --tz with an IANA name, e.g. --tz Europe/London."),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--tz", "Europe/Berlin"),
+     "--tz Europe/Berlin needs a start time: add --time HH:MM, e.g. --time 07:00"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--reminder", "30"),
+     "Invalid value for '--reminder': '30' is not a reminder; use minutes or hours before the "
+     "session, e.g. 30m, 90m, 1h, 2h (at most 24h), or none."),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--reminder", "2d"),
+     "'2d' is not a reminder"),
+    (("plan", "--site", "fibula", "--grade", "1", "--start", START.isoformat(), "--calendar-name", " "),
+     "Invalid value for '--calendar-name': the calendar name is empty"),
 ])
 def test_option_errors_are_usage_errors(tmp_path, capsys, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
@@ -197,3 +220,71 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("Error: Invalid value for '--grade'")
+
+
+def test_timed_sessions_with_reminders_and_a_calendar_name(tmp_path, capsys):
+    args = plan_args(tmp_path / "p", "--time", "07:00", "--tz", "europe/berlin", "--reminder",
+                     "90m", "--calendar-name", "Ana; rehab, 2026 \\ 🏃")
+    code, out, err = run(capsys, *args)
+    assert (code, err) == (0, "") and "Calendar:" not in out
+    ics = (tmp_path / "p" / "plan.ics").read_bytes().replace(b"\r\n ", b"").decode("utf-8")
+    assert "DTSTART;TZID=Europe/Berlin:" in ics and "TZID:Europe/Berlin" in ics
+    assert "TRIGGER:-PT1H30M" in ics and "RRULE:FREQ=YEARLY" in ics
+    assert "X-WR-CALNAME:Ana\\; rehab\\, 2026 \\\\ 🏃" in ics
+    data = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
+    assert data["calendar"]["options"] == {"time": "07:00", "tz": "Europe/Berlin",
+                                           "reminder": "90m",
+                                           "calendar_name": "Ana; rehab, 2026 \\ 🏃"}
+
+
+def _calendar_records(folder) -> dict[str, dict]:
+    data = json.loads((folder / "plan.json").read_text(encoding="utf-8"))["calendar"]
+    return {r["uid"]: r for r in data["events"] + data["cancelled"]}
+
+
+def test_regenerating_reports_what_changed_in_the_calendar(tmp_path, capsys):
+    out_dir = tmp_path / "p"
+    assert run(capsys, *plan_args(out_dir, "--name", "Ana", grade="3"))[0] == 0
+    first = _calendar_records(out_dir)
+    code, out, err = run(capsys, *plan_args(out_dir, "--name", "Ana", "--force", grade="2"))
+    assert code == 0, err
+    second = _calendar_records(out_dir)
+    assert set(second) == set(first)  # every UID once, live or cancelled
+    data = json.loads((out_dir / "plan.json").read_text(encoding="utf-8"))["calendar"]
+    cancelled = [r["uid"] for r in data["cancelled"]]
+    unchanged = [u for u in first if second[u] == first[u]]
+    raised = [u for u in first if second[u]["sequence"] == 1 and second[u]["last_modified"]]
+    assert cancelled and unchanged and len(unchanged) + len(raised) == len(first)
+    ics = (out_dir / "plan.ics").read_bytes().decode("utf-8")
+    assert ics.count("SEQUENCE:1\r\n") == len(raised) == ics.count("LAST-MODIFIED:")
+    assert ics.count("STATUS:CANCELLED\r\n") == len(cancelled)
+    assert (f"Calendar: {len(raised) - len(cancelled)} events changed, {len(cancelled)} "
+            f"cancelled, {len(unchanged)} unchanged (regenerated over an earlier plan)") in out
+    before = {n: (out_dir / n).read_bytes() for n in OUTPUTS}
+    code, out, _ = run(capsys, *plan_args(out_dir, "--name", "Ana", "--force", grade="2"))
+    assert code == 0 and f"0 events changed, 0 cancelled, {len(first)} unchanged" in out
+    assert {n: (out_dir / n).read_bytes() for n in OUTPUTS} == before
+
+
+def test_an_earlier_plan_of_another_runner_is_not_a_revision(tmp_path, capsys):
+    out_dir = tmp_path / "p"
+    assert run(capsys, *plan_args(out_dir, "--name", "Ana"))[0] == 0
+    code, out, _ = run(capsys, *plan_args(out_dir, "--name", "Ben", "--force"))
+    assert code == 0 and "Calendar:" not in out
+    assert all(r["sequence"] == 0 and r["last_modified"] is None
+               for r in _calendar_records(out_dir).values())
+
+
+@pytest.mark.parametrize("content", [b'{"schema": "rtr-planner/pl', b"\xff\xfe", b"[]", b"",
+                                     b'{"schema": "rtr-planner/plan/1", "calendar": {"plan_id": 7}}'])
+def test_broken_earlier_plan_json_is_refused_and_nothing_changes(tmp_path, capsys, content):
+    out_dir = tmp_path / "p"
+    assert run(capsys, *plan_args(out_dir))[0] == 0
+    (out_dir / "plan.json").write_bytes(content)
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    code, out, err = run(capsys, *plan_args(out_dir, "--force", grade="3"))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"Error: {out_dir / 'plan.json'} cannot be read as an rtr-planner "
+                          "plan.json (")
+    assert err.rstrip().endswith("move it away or delete it, then run again.")
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before

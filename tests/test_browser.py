@@ -1,0 +1,190 @@
+"""The HTML guide in a real browser: headless Chromium driven by Playwright.
+
+For the three worked examples' requests the page must load without console or page errors
+and without fetching anything, fit a 390-px phone without sideways scrolling of the page, and
+print to A4 and Letter with the diary on its own pages after the week-by-week table. A hostile
+athlete name must stay text. Screenshots and PDFs land in tests/artifacts/ for a human look.
+
+Chromium is Debian's /usr/bin/chromium (CI installs it); Playwright only drives it, so
+`playwright install` is never needed. A missing browser fails these tests rather than
+skipping them, so a guide that breaks in a browser cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from pypdf import PdfReader
+
+from planner.diary import diary_rows
+from planner.engine import build_plan
+from planner.models import WEEKDAYS, Plan, PlanRequest
+from planner.render import longdate, render_html
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+PHONE, DESKTOP = 390, 1280
+# Sub-pixel rounding of a 390-px layout may report one or two pixels more.
+OVERFLOW_TOLERANCE = 2
+
+
+def _cases() -> list[dict]:
+    spec = importlib.util.spec_from_file_location("regenerate", ROOT / "examples" / "regenerate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_cases()
+
+
+CASES = _cases()
+
+
+def example_plan(case: dict, protocol, athlete: str | None = None) -> Plan:
+    """The plan of one worked example, as examples/regenerate.py requests it."""
+    request = PlanRequest(
+        site=case["site"], grade=case["grade"], start=case["start"],
+        athlete=athlete or case["athlete"],
+        rest_days=(WEEKDAYS.index(case.get("rest_day", "sunday")),),
+    )
+    return build_plan(request, protocol)
+
+
+@dataclass
+class Watch:
+    """What a page did that it must not: errors, dialogs and requests beyond itself."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        """Fail with everything that went wrong, not just the first thing."""
+        assert self.console_errors == [], self.console_errors
+        assert self.page_errors == [], self.page_errors
+        assert self.dialogs == [], self.dialogs
+        assert self.requests == [], f"requests other than the page itself: {self.requests}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole module (launching costs about a second)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
+            "(apt-get install chromium). They fail instead of skipping so CI cannot pass "
+            "without checking the guide in a browser."
+        )
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_guide(browser: Browser, path: Path, width: int) -> tuple[Page, Watch]:
+    """Open a guide file with every error, dialog and extra request recorded (and refused)."""
+    url = path.as_uri()
+    watch = Watch(url)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+    page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
+    page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+
+    def only_the_page(route, request) -> None:
+        if request.url == url:
+            route.continue_()
+        else:
+            watch.requests.append(request.url)
+            route.abort()
+
+    page.route("**/*", only_the_page)
+    page.goto(url, wait_until="load")
+    return page, watch
+
+
+def pdf_pages(page: Page, paper: str, name: str) -> list[str]:
+    """Print the page to PDF on ``paper``, keep the file, return each page's text."""
+    data = page.pdf(format=paper)
+    (ARTIFACTS / name).write_bytes(data)
+    return [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[c["folder"] for c in CASES])
+def guide(request, tmp_path_factory, protocol) -> tuple[dict, Plan, Path]:
+    """One worked example's guide rendered by the current code into a temporary file."""
+    case = request.param
+    plan = example_plan(case, protocol)
+    path = tmp_path_factory.mktemp(case["folder"]) / "guide.html"
+    path.write_text(render_html(plan), encoding="utf-8")
+    return case, plan, path
+
+
+def test_guide_loads_cleanly_and_fits_desktop_and_phone(browser, guide):
+    case, _, path = guide
+    page, watch = open_guide(browser, path, DESKTOP)
+    assert page.locator("svg.load-chart").bounding_box()["width"] > 300
+    page.screenshot(path=ARTIFACTS / f"{case['folder']}-{DESKTOP}.png", full_page=True)
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE + OVERFLOW_TOLERANCE, f"page is {scroll_width}px wide on a phone"
+    chart = page.locator("svg.load-chart").bounding_box()
+    assert chart["x"] >= 0 and chart["x"] + chart["width"] <= PHONE, "chart scales to fit"
+    page.screenshot(path=ARTIFACTS / f"{case['folder']}-{PHONE}.png", full_page=True)
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_guide_prints_on_a4_and_letter_with_the_diary_after_the_week_table(browser, guide):
+    case, plan, path = guide
+    page, watch = open_guide(browser, path, DESKTOP)
+    for paper in ("A4", "Letter"):
+        texts = pdf_pages(page, paper, f"{case['folder']}-{paper}.pdf")
+        assert_diary_printed(texts, plan, paper)
+    watch.assert_clean()
+    page.context.close()
+
+
+def assert_diary_printed(texts: list[str], plan: Plan, paper: str) -> None:
+    """A sensible page count, and diary pages (header on each) after the week table."""
+    assert 4 <= len(texts) <= 40, f"{paper}: {len(texts)} pages"
+    weeks = next(i for i, t in enumerate(texts) if "Week-by-week plan" in t)
+    diary = next(i for i, t in enumerate(texts) if "Pain and symptom diary" in t and i > weeks)
+    rows = diary_rows(plan)
+    first, last = longdate(rows[0].date), longdate(rows[-1].date)
+    assert any(first in t for t in texts[diary:]), f"{paper}: {first} not on a diary page"
+    assert last in texts[-1], f"{paper}: the diary runs to the last page"
+    # The diary's header row repeats on every printed diary page.
+    assert all("Session planned" in t for t in texts[diary:]), paper
+
+
+def test_hostile_athlete_name_stays_text(browser, tmp_path, protocol):
+    plan = example_plan(CASES[0], protocol, athlete=HOSTILE)
+    path = tmp_path / "guide.html"
+    path.write_text(render_html(plan), encoding="utf-8")
+    page, watch = open_guide(browser, path, DESKTOP)
+    page.wait_for_timeout(200)
+    assert page.locator("h1").inner_text() == f"Return-to-run plan for {HOSTILE}"
+    assert page.locator("img").count() == 0
+    assert page.locator("script").count() == 0
+    assert HOSTILE in page.locator("#diary").inner_text()
+    watch.assert_clean()
+    page.context.close()
