@@ -250,3 +250,15 @@ def _parse_record(item: dict[str, Any], plan_id: str) -> EventRecord:
 def _parse_utc(text: str) -> datetime:
     """``YYYY-MM-DDTHH:MM:SSZ`` as an aware UTC datetime."""
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def to_diary_csv(plan: Plan) -> str:
+    """The pain and symptom diary as CSV: the guide's diary columns, one row per training day,
+    date and planned session filled in, the rest left blank for the runner."""
+    from planner.diary import DIARY_COLUMNS, diary_rows
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(DIARY_COLUMNS)
+    writer.writerows(diary_rows(plan))
+    return out.getvalue()

@@ -23,7 +23,7 @@ from .models import Plan
 if TYPE_CHECKING:
     from .ics import Revision
 
-OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv")
+OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv")
 
 
 def default_stamp(plan: Plan, environ: dict[str, str] | None = None) -> datetime:
@@ -53,7 +53,7 @@ def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = N
                 previous: CalendarHistory | None = None,
                 now: datetime | None = None) -> tuple[dict[str, bytes], Revision]:
     """Like `render_all`, also returning the calendar's `planner.ics.Revision` (its counts)."""
-    from .export import calendar_section, to_csv, to_json
+    from .export import calendar_section, to_csv, to_diary_csv, to_json
     from .ics import render_calendar, revise
     from .render import render_html, render_markdown
 
@@ -66,6 +66,7 @@ def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = N
         "guide.html": render_html(plan).encode("utf-8"),
         "plan.json": to_json(plan, calendar).encode("utf-8"),
         "plan.csv": to_csv(plan).encode("utf-8"),
+        "diary.csv": to_diary_csv(plan).encode("utf-8"),
     }
     return files, revision
 

@@ -15,7 +15,7 @@ from planner.models import PlanRequest
 
 TODAY = date.today()
 START = TODAY + timedelta(days=3)
-OUTPUTS = {"plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv"}
+OUTPUTS = {"plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv"}
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -39,7 +39,7 @@ def test_plan_writes_four_files_and_a_summary(tmp_path, capsys):
     assert {p.name for p in (tmp_path / "p").iterdir()} == OUTPUTS
     for phase in ("Protect", "Reload", "Return to run", "Build", "First run:"):
         assert phase in out
-    assert "plan.ics, guide.md, guide.html, plan.json, plan.csv" in out
+    assert "plan.ics, guide.md, guide.html, plan.json, plan.csv, diary.csv" in out
     data = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
     assert data["request"]["site"] == "metatarsal" and data["request"]["start"] == START.isoformat()
 

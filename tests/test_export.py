@@ -173,3 +173,19 @@ def test_csv_has_one_row_per_day_and_round_trips() -> None:
         assert int(row["total_minutes"]) == day.total_minutes
         assert row["details"] == day.details and row["gate"] == (day.gate or "")
     assert to_csv(plan) == text
+
+
+def test_diary_csv_matches_the_guides_diary() -> None:
+    import csv
+    import io
+
+    from planner.diary import DIARY_COLUMNS
+    from planner.export import to_diary_csv
+
+    plan = plan_for("metatarsal", 2, STARTS[0])
+    rows = list(csv.reader(io.StringIO(to_diary_csv(plan), newline="")))
+    assert tuple(rows[0]) == DIARY_COLUMNS
+    training = [d for d in plan.days if d.kind != "rest"]
+    assert [r[0] for r in rows[1:]] == [d.date.isoformat() for d in training]
+    assert [r[1] for r in rows[1:]] == [d.title for d in training]
+    assert all(r[2:] == ["", "", "", ""] for r in rows[1:])
