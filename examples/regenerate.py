@@ -1,12 +1,16 @@
 """Regenerate the worked examples in this folder from examples/cases.toml.
 
-Run from anywhere:  python examples/regenerate.py  [--out DIR]
+Run from anywhere:  python examples/regenerate.py  [--out DIR] [--screenshots]
 The outputs use the protocol's release date as DTSTAMP, so they are byte-stable.
+--screenshots also saves guide.png (the top of guide.html at 1280 px, taken with Debian's
+headless Chromium); screenshots depend on the browser and fonts, so no test compares them.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -41,8 +45,29 @@ def regenerate(out_root: Path = HERE) -> list[Path]:
     return folders
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+
+
+def screenshot(folder: Path, width: int = 1280, height: int = 2200) -> Path:
+    """Save the top of `folder`/guide.html as `folder`/guide.png."""
+    target = folder / "guide.png"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                        f"--window-size={width},{height}", f"--screenshot={target}",
+                        (folder / "guide.html").resolve().as_uri()],
+                       check=True, capture_output=True, timeout=120)
+    return target
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="where to write (default: here)")
-    for folder in regenerate(parser.parse_args().out):
+    parser.add_argument("--screenshots", action="store_true", help="also save guide.png")
+    args = parser.parse_args()
+    for folder in regenerate(args.out):
         print(f"wrote {folder}")
+        if args.screenshots:
+            print(f"wrote {screenshot(folder)}")
