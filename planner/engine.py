@@ -16,6 +16,7 @@ so loading days (run, impact) are never adjacent, even across weeks and phase ch
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -57,6 +58,8 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
             raise RequestError(name, "weekdays must be monday … sunday.")
     if request.week_start not in (0, 6):
         raise RequestError("week_start", "the week starts on monday or sunday.")
+    check_text("name", request.athlete)
+    check_text("cleared_by", request.cleared_by or "")
     known = dict(protocol.cross_training.modalities)
     unknown = [m for m in request.cross if m not in known]
     if unknown:
@@ -69,6 +72,18 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
             f"({today.isoformat()}); give the date rehab starts, e.g. {today.isoformat()}.",
         )
     return site
+
+
+def check_text(param: str, value: str) -> None:
+    """Refuse control characters other than line feed and tab in user text.
+
+    They cannot be written as iCalendar TEXT (RFC 5545 §3.3.11), so a calendar holding one is
+    rejected by strict parsers; a line break must be a plain line feed.
+    """
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
+    if bad is not None:
+        raise RequestError(param, f"contains the control character U+{ord(bad):04X}; remove it "
+                                  "(line breaks are fine).")
 
 
 @dataclass(frozen=True)

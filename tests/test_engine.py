@@ -303,3 +303,17 @@ def test_mon_wed_fri_runner_gets_exactly_that(protocol):
     runs = {d.date.weekday() for d in plan.days if d.kind == "run"}
     assert runs == {0, 2, 4}
     assert_invariants(plan)
+
+
+@pytest.mark.parametrize("text", ["Bad\x07bell", "Esc\x1b[31m", "nul\x00", "cr\rreturn", "del\x7f", "c1\x85"])
+def test_control_characters_in_user_text_are_refused(protocol, text):
+    with pytest.raises(RequestError, match=r"control character U\+00"):
+        make_plan(protocol, "fibula", 1, date(2026, 3, 2), athlete=text)
+    with pytest.raises(RequestError, match="control character"):
+        make_plan(protocol, "fibula", 1, date(2026, 3, 2), cleared_by=text)
+
+
+def test_line_breaks_tabs_and_other_scripts_are_kept(protocol):
+    name = "Zoë\tO'Neil\nسارة 🏃 \u202eRTL"
+    plan = make_plan(protocol, "fibula", 1, date(2026, 3, 2), athlete=name)
+    assert plan.request.athlete == name
