@@ -66,6 +66,17 @@ MATRIX = [
     ("extra-argument", [*BASE, "surplus"], 2, "unexpected extra argument (surplus)"),
     ("command-unknown", ["plna"], 2, "No such command 'plna'"),
     ("sites-extra", ["sites", "tibia"], 2, "unexpected extra argument (tibia)"),
+    ("time-words", [*BASE, "--time", "7am", "--tz", "UTC"], 2, "'7am' is not a time of day"),
+    ("time-25h", [*BASE, "--time", "25:00", "--tz", "UTC"], 2, "'25:00' is not a time of day"),
+    ("time-without-tz", [*BASE, "--time", "07:00"], 2, "needs a time zone: add --tz"),
+    ("tz-without-time", [*BASE, "--tz", "Europe/Berlin"], 2, "needs a start time: add --time"),
+    ("tz-unknown", [*BASE, "--time", "07:00", "--tz", "Mars/Olympus"], 2, "unknown time zone 'Mars/Olympus'"),
+    ("tz-misspelt", [*BASE, "--time", "07:00", "--tz", "Europe/Berlinn"], 2, "Did you mean Europe/Berlin"),
+    ("reminder-words", [*BASE, "--reminder", "soon"], 2, "'soon' is not a reminder"),
+    ("reminder-zero", [*BASE, "--reminder", "0m"], 2, "is not a reminder"),
+    ("calendar-name-blank", [*BASE, "--calendar-name", "  "], 2, "the calendar name is empty"),
+    ("name-control-char", [*BASE, "--name", "Bell\x07"], 2, "control character U+0007"),
+    ("cleared-by-control-char", [*BASE, "--cleared-by", "Dr\x1bX"], 2, "control character U+001B"),
     ("referral-fn-tension", replace(BASE, "--site", "femoral-neck-tension"), 1, "surgeon"),
     ("referral-navicular-4", replace(replace(BASE, "--site", "navicular"), "--grade", "4"), 1, "--cleared-by"),
     ("referral-jones-4", replace(replace(BASE, "--site", "jones"), "--grade", "4"), 1, "surgeon"),
@@ -189,3 +200,21 @@ def test_no_traceback_from_the_installed_command(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name,folder", [
+    ("../../etc/passwd", "etc-passwd"),
+    (".hidden", "hidden"),
+    ("CON", "con"),
+    ("🏃🏃", "runner"),
+    ("سارة", "runner"),
+    ("Zoë O'Brien-Smith", "zoe-o-brien-smith"),
+    ("x" * 1000, "x" * 40),
+    ("<script>alert(1)</script>", "script-alert-1-script"),
+])
+def test_default_folder_names_are_safe_and_readable(tmp_path, capsys, monkeypatch, name, folder):
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, [*BASE, "--name", name])[0] == 0
+    expected = f"{folder}-metatarsal-{GOOD}"
+    assert [p.name for p in tmp_path.iterdir()] == [expected]
+    assert not expected.startswith(".") and "/" not in expected
