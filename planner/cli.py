@@ -186,13 +186,17 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--tz", type=ZONE, help="IANA time zone of --time, e.g. Europe/London (needs --time).")
 @click.option("--reminder", type=REMINDER, default="none", show_default=True, help="Alarm on training sessions: 30m, 1h, 90m … before a timed session; all-day sessions remind at 20:00 the evening before.")
 @click.option("--calendar-name", help="Name of the calendar (X-WR-CALNAME and NAME) [default: Return to run · NAME · SITE].")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of guide template overrides (same names as the built-in ones, see 'rtr templates list'), searched first.")
+@click.option("--clinic", "clinic_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clinic TOML file (name, contact, logo, accent) whose details brand the guides.")
 @_reports_errors
 def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
                  rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,
                  cross: tuple[str, ...] | None, bodyweight_support: bool,
                  cleared_by: str | None, at: time | None, tz: str | None,
-                 reminder: timedelta | None, calendar_name: str | None) -> None:
-    """Write plan.ics, guide.md, guide.html, plan.json and plan.csv for one runner."""
+                 reminder: timedelta | None, calendar_name: str | None,
+                 templates_dir: Path | None, clinic_file: Path | None) -> None:
+    """Write plan.ics, guide.md, guide.html, plan.json, plan.csv and diary.csv for one runner."""
+    from .clinic import load_clinic
     from .engine import build_plan
     from .models import PlanRequest
     from .outputs import (check_out_dir, default_out_dir, default_stamp,
@@ -202,6 +206,8 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     if not name.strip():
         raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
     options = _calendar_options(at, tz, reminder, calendar_name)
+    # A bad clinic file is a usage error, reported before any plan is built.
+    clinic = load_clinic(clinic_file) if clinic_file is not None else None
     request = PlanRequest(
         site=site, grade=grade, start=start, athlete=name.strip(), rest_days=rest_days,
         cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
@@ -213,7 +219,9 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     previous = read_previous_calendar(out_dir, plan)
     # The only clock read: LAST-MODIFIED of events that changed since the earlier plan.
     files, revision = render_plan(plan, default_stamp(plan), options, previous,
-                                  now=datetime.now(timezone.utc))
+                                  now=datetime.now(timezone.utc),
+                                  templates=[templates_dir] if templates_dir else [],
+                                  clinic=clinic)
     written = write_outputs(out_dir, files, force=force)
     click.echo(plan_summary(plan, out_dir, written, revision.counts))
 
@@ -279,3 +287,38 @@ def sites_command() -> None:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
     referred = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals})
     click.echo("\nSurgeon-led (refused unless --cleared-by): " + ", ".join(referred))
+
+
+@cli.group("templates")
+def templates_group() -> None:
+    """The built-in guide templates, to start a clinic's own from.
+
+    \b
+    rtr templates list          print the template names, one per line
+    rtr templates copy DIR      copy them into DIR (--force replaces existing copies)
+    rtr plan ... --templates DIR   render the guides with DIR's templates first
+
+    An override needs only the files it changes; the rest come from the built-in set.
+    """
+
+
+@templates_group.command("list")
+def templates_list_command() -> None:
+    """Print the built-in template names, one per line."""
+    from .render import TEMPLATE_NAMES
+
+    for name in TEMPLATE_NAMES:
+        click.echo(name)
+
+
+@templates_group.command("copy")
+@click.argument("dest", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace template files that already exist in DIR.")
+@_reports_errors
+def templates_copy_command(dest: Path, force: bool) -> None:
+    """Copy the built-in templates into DIR (created if needed), for use with --templates."""
+    from .render import copy_templates
+
+    written = copy_templates(dest, force)
+    click.echo(f"Copied {len(written)} templates into {dest}; use them with "
+               f"'rtr plan ... --templates {dest}'.")

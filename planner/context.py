@@ -25,6 +25,7 @@ from planner.charts import (
     text_bar,
     weekly_load,
 )
+from planner.clinic import Clinic
 from planner.diary import diary_rows
 from planner.models import Day, PhaseSpan, Plan, Reference
 
@@ -266,10 +267,16 @@ class VisualsContext(TypedDict):
 
 
 class GuideContext(SummaryContext, SectionsContext, VisualsContext):
-    """Everything a guide template receives, built only by :func:`build_context`."""
+    """Everything a guide template receives, built only by :func:`build_context`.
+
+    ``clinic`` is always defined: the `Clinic` from ``--clinic``, or None without one, so
+    templates guard clinic details with ``{% if clinic %}``.
+    """
+
+    clinic: Clinic | None
 
 
-def build_context(plan: Plan) -> GuideContext:
+def build_context(plan: Plan, clinic: Clinic | None = None) -> GuideContext:
     """Build the one dictionary that guide templates receive for ``plan``.
 
     Dates stay ``date`` objects (templates format them with ``longdate``/``shortdate``).
@@ -280,7 +287,8 @@ def build_context(plan: Plan) -> GuideContext:
     known = {ref.key for ref in plan.protocol.references}
     sections = _sections(plan, known)
     return GuideContext(
-        **_summary(plan, known), **sections, **_visuals(plan, sections["weekday_headers"])
+        **_summary(plan, known), **sections, **_visuals(plan, sections["weekday_headers"]),
+        clinic=clinic,
     )
 
 

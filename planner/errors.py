@@ -60,3 +60,13 @@ class TemplateProblem(PlannerError):
 
 class OutputError(PlannerError):
     """The output folder cannot be used (exists without --force, not writable, is a file)."""
+
+
+class ClinicError(RequestError):
+    """The --clinic file cannot be used: bad TOML, a missing name, a bad logo or colour.
+
+    A usage error (exit 2); the message names the file and the key.
+    """
+
+    def __init__(self, message: str):
+        super().__init__("clinic", message)

@@ -12,11 +12,13 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .calendar_options import CalendarHistory, CalendarOptions
+from .clinic import Clinic
 from .errors import OutputError
 from .models import Plan
 
@@ -41,17 +43,20 @@ def default_stamp(plan: Plan, environ: dict[str, str] | None = None) -> datetime
 
 def render_all(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
                previous: CalendarHistory | None = None,
-               now: datetime | None = None) -> dict[str, bytes]:
+               now: datetime | None = None, *, templates: Sequence[Path] = (),
+               clinic: Clinic | None = None) -> dict[str, bytes]:
     """Render the calendar, both guides, the JSON and the CSV, keyed by file name.
 
-    `options`, `previous` and `now` are passed to the calendar (see `planner.ics.revise`).
+    `options`, `previous` and `now` are passed to the calendar (see `planner.ics.revise`);
+    `templates` (override folders, searched first) and `clinic` to the guides.
     """
-    return render_plan(plan, stamp, options, previous, now)[0]
+    return render_plan(plan, stamp, options, previous, now, templates=templates, clinic=clinic)[0]
 
 
 def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
                 previous: CalendarHistory | None = None,
-                now: datetime | None = None) -> tuple[dict[str, bytes], Revision]:
+                now: datetime | None = None, *, templates: Sequence[Path] = (),
+                clinic: Clinic | None = None) -> tuple[dict[str, bytes], Revision]:
     """Like `render_all`, also returning the calendar's `planner.ics.Revision` (its counts)."""
     from .export import calendar_section, to_csv, to_diary_csv, to_json
     from .ics import render_calendar, revise
@@ -62,8 +67,8 @@ def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = N
     calendar = calendar_section(revision.history(), options)
     files = {
         "plan.ics": render_calendar(plan, stamp, options, revision),
-        "guide.md": render_markdown(plan).encode("utf-8"),
-        "guide.html": render_html(plan).encode("utf-8"),
+        "guide.md": render_markdown(plan, templates, clinic).encode("utf-8"),
+        "guide.html": render_html(plan, templates, clinic).encode("utf-8"),
         "plan.json": to_json(plan, calendar).encode("utf-8"),
         "plan.csv": to_csv(plan).encode("utf-8"),
         "diary.csv": to_diary_csv(plan).encode("utf-8"),

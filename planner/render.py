@@ -18,7 +18,8 @@ from types import TracebackType
 import jinja2
 import markupsafe
 
-from planner.errors import TemplateProblem
+from planner.clinic import Clinic
+from planner.errors import OutputError, TemplateProblem
 from planner.context import CITATION, build_context
 from planner.context import WEEKDAY_ABBR as _WEEKDAYS
 from planner.models import Plan
@@ -37,7 +38,11 @@ TEMPLATE_NAMES = (
     "partials/month_grid.html.j2",
     "partials/diary.md.j2",
     "partials/diary.html.j2",
+    "partials/clinic.md.j2",
+    "partials/clinic.html.j2",
 )
+# An override can extend the built-in guide it replaces: {% extends "builtin/guide.html.j2" %}.
+BUILTIN_PREFIX = "builtin"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -81,13 +86,18 @@ def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:
 
     Args:
         extra_dirs: folders searched before the built-in templates, so a clinic can
-            override ``guide.md.j2``, ``guide.html.j2`` or a partial without forking.
+            override ``guide.md.j2``, ``guide.html.j2`` or a partial without forking. The
+            built-in ones stay reachable as ``builtin/<name>``, so an override can
+            ``{% extends "builtin/guide.html.j2" %}`` and replace only some blocks.
 
     Undefined variables raise (a blank would silently drop a clinical instruction), and
     only templates whose name contains ``.html`` are autoescaped.
     """
+    builtin = jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(packaged_templates_dir())})
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_search_path(extra_dirs)),
+        # The prefix loader comes first so "builtin/…" always means the packaged template,
+        # even if an override folder happens to hold a "builtin" folder.
+        loader=jinja2.ChoiceLoader([builtin, jinja2.FileSystemLoader(_search_path(extra_dirs))]),
         undefined=jinja2.StrictUndefined,
         autoescape=_autoescape,
         keep_trailing_newline=True,
@@ -195,30 +205,32 @@ def link_citations(context: jinja2.runtime.Context, text: str) -> markupsafe.Mar
 # ---- rendering -----------------------------------------------------------------------------
 
 
-def render_markdown(plan: Plan, extra_dirs: Sequence[Path] = ()) -> str:
+def render_markdown(plan: Plan, extra_dirs: Sequence[Path] = (), clinic: Clinic | None = None) -> str:
     """Render the plan as a Markdown guide (GitHub-flavoured tables).
 
     Args:
         plan: the dated plan.
         extra_dirs: override folders searched before the built-in templates.
+        clinic: the clinic whose name and contact head the guide, or None.
 
     Raises:
         TemplateProblem: a template is missing, malformed or uses an undefined variable.
     """
-    return _render(MARKDOWN_TEMPLATE, plan, extra_dirs)
+    return _render(MARKDOWN_TEMPLATE, plan, extra_dirs, clinic)
 
 
-def render_html(plan: Plan, extra_dirs: Sequence[Path] = ()) -> str:
+def render_html(plan: Plan, extra_dirs: Sequence[Path] = (), clinic: Clinic | None = None) -> str:
     """Render the plan as one self-contained HTML page (inline CSS, no scripts).
 
     Args:
         plan: the dated plan.
         extra_dirs: override folders searched before the built-in templates.
+        clinic: the clinic whose logo, name, contact and accent colour brand the guide, or None.
 
     Raises:
         TemplateProblem: a template is missing, malformed or uses an undefined variable.
     """
-    return _render(HTML_TEMPLATE, plan, extra_dirs)
+    return _render(HTML_TEMPLATE, plan, extra_dirs, clinic)
 
 
 @functools.lru_cache(maxsize=8)
@@ -228,10 +240,10 @@ def _cached_env(extra_dirs: tuple[Path, ...]) -> jinja2.Environment:
     return make_env(extra_dirs)
 
 
-def _render(name: str, plan: Plan, extra_dirs: Sequence[Path]) -> str:
+def _render(name: str, plan: Plan, extra_dirs: Sequence[Path], clinic: Clinic | None) -> str:
     env = _cached_env(tuple(Path(d) for d in extra_dirs))
     try:
-        return env.get_template(name).render(build_context(plan))
+        return env.get_template(name).render(build_context(plan, clinic))
     except jinja2.TemplateNotFound as exc:
         missing = exc.name if isinstance(exc.name, str) else name
         where = ", ".join(str(d) for d in _search_path(extra_dirs))
@@ -240,17 +252,59 @@ def _render(name: str, plan: Plan, extra_dirs: Sequence[Path]) -> str:
         where = exc.filename or exc.name or name
         raise TemplateProblem(where, f"line {exc.lineno}: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
-        where = _failing_template(exc.__traceback__) or name
-        raise TemplateProblem(where, f"undefined variable: {exc.message}") from exc
+        where, line = _failing_template(exc.__traceback__)
+        at = f", line {line}" if line else ""
+        message = f"undefined variable: {exc.message}{_clinic_hint(exc.message, clinic)}"
+        raise TemplateProblem(f"{where or name}{at}", message) from exc
 
 
-def _failing_template(tb: TracebackType | None) -> str | None:
-    # Jinja rewrites tracebacks so template frames carry the template file; the last one
-    # is where the undefined name was used (it may be a partial, not the top template).
-    found = None
+def _clinic_hint(message: str | None, clinic: Clinic | None) -> str:
+    # Reading clinic.name without --clinic reads an attribute of None; say which None it is.
+    if clinic is None and message and message.startswith("'None' has no attribute"):
+        return (" (clinic is None when no --clinic file is given: guard clinic details "
+                "with {% if clinic %})")
+    return ""
+
+
+def _failing_template(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    # Jinja rewrites tracebacks so template frames carry the template file and line; the
+    # last one is where the undefined name was used (it may be a partial, not the top one).
+    found: tuple[str | None, int | None] = (None, None)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith(".j2"):
-            found = filename
+            found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+# ---- copying the built-in templates ---------------------------------------------------------
+
+
+def copy_templates(dest: Path, force: bool = False) -> list[Path]:
+    """Copy the built-in templates into ``dest`` (created if needed) as a clinic's start.
+
+    Nothing is copied if any target file exists, unless ``force``; other files in ``dest``
+    are never touched.
+
+    Raises:
+        OutputError: ``dest`` is a file, a target exists without ``force``, or writing fails.
+    """
+    source = packaged_templates_dir()
+    if dest.exists() and not dest.is_dir():
+        raise OutputError(f"{dest} is a file, not a folder; choose another folder.")
+    existing = [name for name in TEMPLATE_NAMES if (dest / name).exists()]
+    if existing and not force:
+        more = f" and {len(existing) - 1} more template file(s)" if len(existing) > 1 else ""
+        raise OutputError(f"{dest} already has {existing[0]}{more}; use --force to replace "
+                          "them, or choose another folder.")
+    written = []
+    try:
+        for name in TEMPLATE_NAMES:
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((source / name).read_bytes())
+            written.append(target)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {dest}: {exc.strerror or exc}.") from exc
+    return written

@@ -45,3 +45,12 @@ def test_readme_weeks_to_first_run_match_the_protocol(protocol):
                 assert site.referral_for(grade) is None
             else:
                 assert site.referral_for(grade) is not None, (site.id, grade)
+
+
+def test_readme_shows_a_screenshot_of_each_example():
+    from tests.test_examples import _regenerate_module
+
+    for case in _regenerate_module().load_cases():
+        png = f"examples/{case['folder']}/guide.png"
+        assert f"]({png})" in README, png
+        assert (ROOT / png).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -63,10 +63,17 @@ def calendar_options(draw):
     )
 
 
+# vobject (through dateutil) reads every summer time after 2037 as winter time, whatever the
+# VTIMEZONE says, so timed calendars are compared in three parsers only up to 2037; all-day
+# calendars over the whole range. (The CLI only accepts starts within a year of today.)
+VOBJECT_LAST_YEAR = 2037
+
+
 @given(request=requests(), options=calendar_options())
 @settings(max_examples=25 * FUZZ_SCALE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_random_requests_keep_every_promise(request, options):
+    assume(options.time is None or request.start < date(VOBJECT_LAST_YEAR, 1, 1))
     try:
         plan = build_plan(request, PROTOCOL)
     except RequestError as err:
