@@ -239,6 +239,10 @@ def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | Non
     if name is not None and not name.strip():
         raise click.BadParameter("the calendar name is empty; give a name or leave "
                                  "--calendar-name out.", param_hint="'--calendar-name'")
+    if name is not None:
+        from .engine import check_text
+
+        check_text("calendar_name", name)
     return calendar_options.CalendarOptions(time=at, tz=tz, reminder=reminder,
                                             calendar_name=name)
 

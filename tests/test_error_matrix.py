@@ -77,6 +77,7 @@ MATRIX = [
     ("calendar-name-blank", [*BASE, "--calendar-name", "  "], 2, "the calendar name is empty"),
     ("name-control-char", [*BASE, "--name", "Bell\x07"], 2, "control character U+0007"),
     ("cleared-by-control-char", [*BASE, "--cleared-by", "Dr\x1bX"], 2, "control character U+001B"),
+    ("calendar-name-control-char", [*BASE, "--calendar-name", "Plan\x00"], 2, "control character U+0000"),
     ("referral-fn-tension", replace(BASE, "--site", "femoral-neck-tension"), 1, "surgeon"),
     ("referral-navicular-4", replace(replace(BASE, "--site", "navicular"), "--grade", "4"), 1, "--cleared-by"),
     ("referral-jones-4", replace(replace(BASE, "--site", "jones"), "--grade", "4"), 1, "surgeon"),
