@@ -12,7 +12,7 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import available_timezones
 
 from .errors import RequestError

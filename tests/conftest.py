@@ -44,3 +44,16 @@ def make_plan(protocol, site: str, grade: int, start: date, **kwargs) -> Plan:
 def all_cases(protocol):
     """Every (site id, grade) pair of the protocol."""
     return [(s.id, g) for s in protocol.sites for g in (1, 2, 3, 4)]
+
+
+def run_rtr(capsys, *args: str) -> tuple[int, str, str]:
+    """Run `rtr ARGS` in-process; return (exit code, stdout, stderr)."""
+    from planner import cli
+
+    try:
+        cli.main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -16,25 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from planner import cli
 from planner.clinic import Clinic, load_clinic, logo_type
 from planner.errors import ClinicError
 from planner.render import TEMPLATE_NAMES, packaged_templates_dir
+
+from .conftest import run_rtr
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CLINIC = ROOT / "examples" / "clinic" / "clinic.toml"
 START = (date.today() + timedelta(days=3)).isoformat()
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """Run `rtr ARGS` in-process; return (exit code, stdout, stderr)."""
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_rtr
 
 
 def plan(capsys, out: Path, *extra: str) -> tuple[int, str, str]:

@@ -10,23 +10,17 @@ from importlib.metadata import version
 
 import pytest
 
-from planner import cli, engine
+from planner import engine
 from planner.models import PlanRequest
+
+from .conftest import run_rtr
 
 TODAY = date.today()
 START = TODAY + timedelta(days=3)
 OUTPUTS = {"plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv"}
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """Run `rtr ARGS` in-process; return (exit code, stdout, stderr)."""
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_rtr
 
 
 def plan_args(out, *extra: str, site="metatarsal", grade="2", start=START.isoformat()):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from planner import cli
+
+from .conftest import run_rtr
 
 TODAY = date.today()
 GOOD = (TODAY + timedelta(days=2)).isoformat()
@@ -94,13 +95,8 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def run(capsys, argv: list[str]) -> tuple[int, str, str]:
-    try:
-        cli.main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    """Run `rtr` with `argv` in-process."""
+    return run_rtr(capsys, *argv)
 
 
 def assert_one_clean_line(code: int, err: str, expected_code: int, words: str) -> None:
