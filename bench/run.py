@@ -26,6 +26,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 PY = sys.executable
+# The console script next to this interpreter, as a user runs it (falls back to -m planner).
+RTR_SCRIPT = Path(sys.executable).with_name("rtr")
+RTR = [str(RTR_SCRIPT)] if RTR_SCRIPT.exists() else [PY, "-m", "planner"]
 PLAN_ARGS = ["plan", "--site", "metatarsal", "--grade", "2", "--name", "Bench"]
 
 
@@ -45,11 +48,11 @@ def command_ratios(repeat: int) -> dict[str, dict[str, float]]:
     start = (date.today() + timedelta(days=1)).isoformat()
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
-        plan = [PY, "-m", "planner", *PLAN_ARGS, "--start", start, "--out", "out", "--force"]
+        plan = [*RTR, *PLAN_ARGS, "--start", start, "--out", "out", "--force"]
         rows = {
             "rtr plan": (plan, [PY, "-c", "import click, jinja2, icalendar, dateutil.parser"]),
-            "rtr --help": ([PY, "-m", "planner", "--help"], [PY, "-c", "import click"]),
-            "rtr sites": ([PY, "-m", "planner", "sites"], [PY, "-c", "import click"]),
+            "rtr --help": ([*RTR, "--help"], [PY, "-c", "import click"]),
+            "rtr sites": ([*RTR, "sites"], [PY, "-c", "import click"]),
         }
         results = {}
         for name, (argv, floor) in rows.items():

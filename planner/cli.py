@@ -11,13 +11,15 @@ import functools
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from . import calendar_options
 from .errors import PlannerError, RequestError
-from .models import WEEKDAYS as WEEKDAY_NAMES
+
+if TYPE_CHECKING:
+    from .calendar_options import CalendarOptions
+from .weekdays import WEEKDAYS as WEEKDAY_NAMES
 
 NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
 
@@ -85,23 +87,26 @@ class ListType(click.ParamType):
 class CalendarValueType(click.ParamType):
     """A calendar option parsed by `planner.calendar_options` (time, zone or reminder)."""
 
-    def __init__(self, name: str, parse: Callable[[str], Any]):
+    def __init__(self, name: str, parser: str):
         self.name = name
-        self._parse = parse
+        self._parser = parser
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         """Parse the text; a RequestError becomes a usage error with its how-to-fix message."""
         if not isinstance(value, str):
             return value
+        # Imported here, not at start-up: zone data is only needed when the option is used.
+        from . import calendar_options
+
         try:
-            return self._parse(value)
+            return getattr(calendar_options, self._parser)(value)
         except RequestError as exc:
             self.fail(str(exc), param, ctx)
 
 
-TIME = CalendarValueType("HH:MM", calendar_options.parse_time)
-ZONE = CalendarValueType("zone", calendar_options.parse_tz)
-REMINDER = CalendarValueType("30m|1h|none", calendar_options.parse_reminder)
+TIME = CalendarValueType("HH:MM", "parse_time")
+ZONE = CalendarValueType("zone", "parse_tz")
+REMINDER = CalendarValueType("30m|1h|none", "parse_reminder")
 
 
 def parse_date(text: str) -> date:
@@ -227,7 +232,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
 
 
 def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | None,
-                      name: str | None) -> calendar_options.CalendarOptions:
+                      name: str | None) -> CalendarOptions:
     """Check that --time and --tz come together and the calendar name is not blank."""
     ctx = click.get_current_context()
     if at is not None and tz is None:
@@ -243,7 +248,9 @@ def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | Non
         from .engine import check_text
 
         check_text("calendar_name", name)
-    return calendar_options.CalendarOptions(time=at, tz=tz, reminder=reminder,
+    from .calendar_options import CalendarOptions
+
+    return CalendarOptions(time=at, tz=tz, reminder=reminder,
                                             calendar_name=name)
 
 
