@@ -60,15 +60,16 @@ def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = N
     """Like `render_all`, also returning the calendar's `planner.ics.Revision` (its counts)."""
     from .export import calendar_section, to_csv, to_diary_csv, to_json
     from .ics import render_calendar, revise
-    from .render import render_html, render_markdown
+    from .render import render_guides
 
     options = options or CalendarOptions()
     revision = revise(plan, options, previous, now)
     calendar = calendar_section(revision.history(), options)
+    markdown, html = render_guides(plan, templates, clinic)
     files = {
         "plan.ics": render_calendar(plan, stamp, options, revision),
-        "guide.md": render_markdown(plan, templates, clinic).encode("utf-8"),
-        "guide.html": render_html(plan, templates, clinic).encode("utf-8"),
+        "guide.md": markdown.encode("utf-8"),
+        "guide.html": html.encode("utf-8"),
         "plan.json": to_json(plan, calendar).encode("utf-8"),
         "plan.csv": to_csv(plan).encode("utf-8"),
         "diary.csv": to_diary_csv(plan).encode("utf-8"),

@@ -20,7 +20,7 @@ import markupsafe
 
 from planner.clinic import Clinic
 from planner.errors import OutputError, TemplateProblem
-from planner.context import CITATION, build_context
+from planner.context import CITATION, GuideContext, build_context
 from planner.context import WEEKDAY_ABBR as _WEEKDAYS
 from planner.models import Plan
 
@@ -216,7 +216,7 @@ def render_markdown(plan: Plan, extra_dirs: Sequence[Path] = (), clinic: Clinic 
     Raises:
         TemplateProblem: a template is missing, malformed or uses an undefined variable.
     """
-    return _render(MARKDOWN_TEMPLATE, plan, extra_dirs, clinic)
+    return _render(MARKDOWN_TEMPLATE, build_context(plan, clinic), extra_dirs, clinic)
 
 
 def render_html(plan: Plan, extra_dirs: Sequence[Path] = (), clinic: Clinic | None = None) -> str:
@@ -230,7 +230,18 @@ def render_html(plan: Plan, extra_dirs: Sequence[Path] = (), clinic: Clinic | No
     Raises:
         TemplateProblem: a template is missing, malformed or uses an undefined variable.
     """
-    return _render(HTML_TEMPLATE, plan, extra_dirs, clinic)
+    return _render(HTML_TEMPLATE, build_context(plan, clinic), extra_dirs, clinic)
+
+
+def render_guides(plan: Plan, extra_dirs: Sequence[Path] = (),
+                  clinic: Clinic | None = None) -> tuple[str, str]:
+    """Render both guides, (Markdown, HTML), from one template context built once.
+
+    Same arguments and errors as :func:`render_markdown` and :func:`render_html`.
+    """
+    context = build_context(plan, clinic)
+    return (_render(MARKDOWN_TEMPLATE, context, extra_dirs, clinic),
+            _render(HTML_TEMPLATE, context, extra_dirs, clinic))
 
 
 @functools.lru_cache(maxsize=8)
@@ -240,10 +251,11 @@ def _cached_env(extra_dirs: tuple[Path, ...]) -> jinja2.Environment:
     return make_env(extra_dirs)
 
 
-def _render(name: str, plan: Plan, extra_dirs: Sequence[Path], clinic: Clinic | None) -> str:
+def _render(name: str, context: GuideContext, extra_dirs: Sequence[Path],
+            clinic: Clinic | None) -> str:
     env = _cached_env(tuple(Path(d) for d in extra_dirs))
     try:
-        return env.get_template(name).render(build_context(plan, clinic))
+        return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:
         missing = exc.name if isinstance(exc.name, str) else name
         where = ", ".join(str(d) for d in _search_path(extra_dirs))

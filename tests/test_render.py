@@ -476,3 +476,10 @@ def test_guides_describe_the_runners_week_and_treadmill():
     plain = render_markdown(make_plan("tibia-posteromedial", 1, date(2026, 3, 2)))
     assert "Anti-gravity treadmill:" not in plain
     assert "Rest every Sunday; bone-loading sessions on Tuesday, Thursday and Saturday" in squash(plain)
+
+
+def test_both_guides_from_one_context_match_the_separate_renders():
+    from planner.render import render_guides
+
+    plan = make_plan("navicular", 3, date(2028, 2, 29), cleared_by=CLEARED)
+    assert render_guides(plan) == (render_markdown(plan), render_html(plan))
