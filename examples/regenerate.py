@@ -15,7 +15,8 @@ import tomllib
 from pathlib import Path
 
 from planner.engine import build_plan
-from planner.models import WEEKDAYS, PlanRequest
+from planner.models import PlanRequest
+from planner.weekdays import WEEKDAYS
 from planner.outputs import default_stamp, render_all, write_outputs
 from planner.protocol import load_protocol
 

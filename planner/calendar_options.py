@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import available_timezones
 
 from .errors import RequestError
+from .usertext import check_text
 
 # Written as `…Z` times with no VTIMEZONE: every client reads UTC the same way.
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal",
@@ -87,7 +88,8 @@ def parse_tz(text: str) -> str:
     word = text.strip().lower()
     if word in zones:
         return zones[word]
-    hint = f" Did you mean {', '.join(_close_zones(word))}?" if _close_zones(word) else ""
+    close = _close_zones(word)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise RequestError("tz", f"unknown time zone '{text}'.{hint} Use an IANA name such as "
                              "Europe/London.")
 
@@ -121,6 +123,15 @@ def parse_reminder(text: str) -> timedelta | None:
                                        "before the session, e.g. 30m, 90m, 1h, 2h (at most "
                                        "24h), or none.")
     return amount
+
+
+def parse_calendar_name(text: str) -> str:
+    """A calendar name: not blank, and no control characters (they are not iCalendar TEXT)."""
+    if not text.strip():
+        raise RequestError("calendar_name", "the calendar name is empty; give a name or leave "
+                                            "--calendar-name out.")
+    check_text("calendar_name", text)
+    return text
 
 
 def format_reminder(amount: timedelta) -> str:

@@ -107,6 +107,7 @@ class CalendarValueType(click.ParamType):
 TIME = CalendarValueType("HH:MM", "parse_time")
 ZONE = CalendarValueType("zone", "parse_tz")
 REMINDER = CalendarValueType("30m|1h|none", "parse_reminder")
+CALENDAR_NAME = CalendarValueType("text", "parse_calendar_name")
 
 
 def parse_date(text: str) -> date:
@@ -190,7 +191,7 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--time", "at", type=TIME, help="Make training sessions timed events starting at this local time, HH:MM (needs --tz); rest days stay all-day.")
 @click.option("--tz", type=ZONE, help="IANA time zone of --time, e.g. Europe/London (needs --time).")
 @click.option("--reminder", type=REMINDER, default="none", show_default=True, help="Alarm on training sessions: 30m, 1h, 90m … before a timed session; all-day sessions remind at 20:00 the evening before.")
-@click.option("--calendar-name", help="Name of the calendar (X-WR-CALNAME and NAME) [default: Return to run · NAME · SITE].")
+@click.option("--calendar-name", type=CALENDAR_NAME, help="Name of the calendar (X-WR-CALNAME and NAME) [default: Return to run · NAME · SITE].")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of guide template overrides (same names as the built-in ones, see 'rtr templates list'), searched first.")
 @click.option("--clinic", "clinic_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clinic TOML file (name, contact, logo, accent) whose details brand the guides.")
 @_reports_errors
@@ -233,7 +234,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
 
 def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | None,
                       name: str | None) -> CalendarOptions:
-    """Check that --time and --tz come together and the calendar name is not blank."""
+    """Check that --time and --tz come together."""
     ctx = click.get_current_context()
     if at is not None and tz is None:
         raise click.UsageError(f"--time {at:%H:%M} needs a time zone: add --tz with an IANA "
@@ -241,17 +242,9 @@ def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | Non
     if tz is not None and at is None:
         raise click.UsageError(f"--tz {tz} needs a start time: add --time HH:MM, e.g. --time "
                                "07:00 (leave both out for all-day events).", ctx)
-    if name is not None and not name.strip():
-        raise click.BadParameter("the calendar name is empty; give a name or leave "
-                                 "--calendar-name out.", param_hint="'--calendar-name'")
-    if name is not None:
-        from .engine import check_text
-
-        check_text("calendar_name", name)
     from .calendar_options import CalendarOptions
 
-    return CalendarOptions(time=at, tz=tz, reminder=reminder,
-                                            calendar_name=name)
+    return CalendarOptions(time=at, tz=tz, reminder=reminder, calendar_name=name)
 
 
 def calendar_changes(counts: dict[str, int]) -> str:
@@ -279,8 +272,7 @@ def plan_summary(plan: Any, out_dir: Path, written: list[Path],
     lines.append(f"  First run:     {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
     if counts is not None:
         lines.append(calendar_changes(counts))
-    lines.append(f"Wrote {out_dir}{'/' if not str(out_dir).endswith('/') else ''}: "
-                 + ", ".join(p.name for p in written))
+    lines.append(f"Wrote {out_dir}/: " + ", ".join(p.name for p in written))
     return "\n".join(lines)
 
 

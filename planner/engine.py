@@ -16,7 +16,6 @@ so loading days (run, impact) are never adjacent, even across weeks and phase ch
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -26,6 +25,7 @@ from .models import (
     LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
 from .sessions import Session
+from .usertext import check_text
 from .week import WeekPattern, choose_pattern
 
 START_WINDOW_DAYS = 366
@@ -72,18 +72,6 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
             f"({today.isoformat()}); give the date rehab starts, e.g. {today.isoformat()}.",
         )
     return site
-
-
-def check_text(param: str, value: str) -> None:
-    """Refuse control characters other than line feed and tab in user text.
-
-    They cannot be written as iCalendar TEXT (RFC 5545 §3.3.11), so a calendar holding one is
-    rejected by strict parsers; a line break must be a plain line feed.
-    """
-    bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
-    if bad is not None:
-        raise RequestError(param, f"contains the control character U+{ord(bad):04X}; remove it "
-                                  "(line breaks are fine).")
 
 
 @dataclass(frozen=True)

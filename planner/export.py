@@ -56,7 +56,8 @@ from planner.calendar_options import (
     options_from_dict,
 )
 from planner.ics import day_uid
-from planner.models import WEEKDAYS, Day, Milestone, PhaseSpan, Plan
+from planner.models import Day, Milestone, PhaseSpan, Plan
+from planner.weekdays import WEEKDAYS
 
 SCHEMA = "rtr-planner/plan/1"
 

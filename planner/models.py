@@ -12,7 +12,6 @@ from datetime import date
 KINDS = ("run", "impact", "cross", "strength", "rest")
 LOADING_KINDS = frozenset({"run", "impact"})
 PHASE_IDS = ("protect", "reload", "return-to-run", "build")
-from .weekdays import WEEKDAYS  # noqa: F401 - re-exported for the renderers
 
 
 @dataclass(frozen=True)

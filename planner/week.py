@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from .errors import RequestError
-from .models import WEEKDAYS
+from .weekdays import WEEKDAYS
 
 MAX_REST_DAYS = 3
 

@@ -24,7 +24,8 @@ from pypdf import PdfReader
 
 from planner.diary import diary_rows
 from planner.engine import build_plan
-from planner.models import WEEKDAYS, Plan, PlanRequest
+from planner.models import Plan, PlanRequest
+from planner.weekdays import WEEKDAYS
 from planner.render import longdate, render_html
 
 ROOT = Path(__file__).resolve().parent.parent
