@@ -342,17 +342,18 @@ def _bodyweight_note(plan: Plan) -> str | None:
 
 def _sections(plan: Plan, known: set[str]) -> SectionsContext:
     weekday_headers, weeks = _weeks(plan)
+    stages = _stages(plan, known)
     return SectionsContext(
         phases=[_phase_row(plan, span, known) for span in plan.phases],
         weekday_headers=weekday_headers,
         weeks=weeks,
-        stages=_stages(plan, known),
+        stages=stages,
         pain_rules=plan.pain_rules,
         bone_health=[
             BoneItem(text=text, sources=source_keys(src, known))
             for text, src in plan.protocol.bone_health
         ],
-        references=_cited_references(plan),
+        references=_cited_references(plan, known, stages),
         calendar_advice=CALENDAR_ADVICE,
         calendar_import=CALENDAR_IMPORT,
         disclaimer=DISCLAIMER,
@@ -516,13 +517,9 @@ def _key_dates(plan: Plan) -> list[KeyDate]:
     return sorted(found, key=lambda k: k["date"])
 
 
-def _week_start_weekday(plan: Plan) -> int:
-    # Plan weeks are calendar weeks from the runner's chosen week start (Monday or Sunday).
-    return plan.request.week_start
-
-
 def _weeks(plan: Plan) -> tuple[tuple[str, ...], list[WeekRow]]:
-    first = _week_start_weekday(plan)
+    # Plan weeks are calendar weeks from the runner's chosen week start (Monday or Sunday).
+    first = plan.request.week_start
     by_week: dict[int, list[Day]] = {}
     for day in plan.days:
         by_week.setdefault(day.week, []).append(day)
@@ -601,22 +598,21 @@ def _is_stage(day: Day, run_minutes: int, walk_minutes: int) -> bool:
     return day.kind == "run" and (day.run_minutes, day.walk_minutes) == (run_minutes, walk_minutes)
 
 
-def _cited_references(plan: Plan) -> list[Reference]:
+def _cited_references(plan: Plan, known: set[str], stages: list[StageRow]) -> list[Reference]:
     """References cited anywhere in the plan, in protocol order; uncited ones are left out."""
-    known = {ref.key for ref in plan.protocol.references}
-    cited = set(_structured_sources(plan, known))
+    cited = set(_structured_sources(plan, known, stages))
     for text in _plan_texts(plan):
         for group in CITATION.findall(text):
             cited.update(source_keys(group, known))
     return [ref for ref in plan.protocol.references if ref.key in cited]
 
 
-def _structured_sources(plan: Plan, known: set[str]) -> Iterable[str]:
+def _structured_sources(plan: Plan, known: set[str], stages: list[StageRow]) -> Iterable[str]:
     protocol, site = plan.protocol, plan.site
     fields = [plan.grade.source, site.full_return_source, *site.timeline_sources]
     fields += [p.source for p in protocol.phases if p.id in {s.id for s in plan.phases}]
     fields += [src for _, src in protocol.bone_health]
-    fields += [" ".join(stage["sources"]) for stage in _stages(plan, known)]
+    fields += [" ".join(stage["sources"]) for stage in stages]
     for field in fields:
         yield from source_keys(field, known)
 
