@@ -6,13 +6,16 @@ raises one ProtocolError listing them all, so a clinician editing the data fixes
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
+import sys
+import zlib
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from . import models
+from .cache import cache_dir, load_entry, store_entry
 from .errors import ProtocolError
 from .models import (
     CrossOptions,
@@ -56,19 +59,58 @@ class _Reader:
 
 def default_protocol_path() -> Path:
     """Path of the protocol shipped inside the package."""
-    return Path(str(files("planner") / "data" / "protocol.toml"))
+    return Path(__file__).resolve().parent / "data" / "protocol.toml"
 
 
 def load_protocol(path: Path | None = None) -> Protocol:
-    """Read and validate a protocol file (the packaged one by default)."""
-    source = path or default_protocol_path()
+    """Read and validate a protocol file (the packaged one by default).
+
+    A protocol that validated before is taken from the user's cache (`planner.cache`) when
+    neither the file nor the code that reads it has changed since; parsing the TOML is most
+    of the time the short commands take.
+    """
+    source = Path(path or default_protocol_path())
     try:
-        raw = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+        data = source.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProtocolError(str(source), [f"cannot read: {exc}"]) from exc
+    entry, key = _cache_entry(source), _cache_key(source, data)
+    cached = None if entry is None else load_entry(entry, _cacheable_classes())
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == key \
+            and isinstance(cached[1], Protocol):
+        return cached[1]
+    import tomllib  # only on a cache miss: importing it costs as much as the cached load
+
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(str(source), [f"not valid TOML: {exc}"]) from exc
-    return parse_protocol(raw, str(source))
+    protocol = parse_protocol(raw, str(source))
+    if entry is not None:
+        store_entry(entry, (key, protocol))
+    return protocol
+
+
+def _cache_entry(source: Path) -> Path | None:
+    """Where the validated protocol read from `source` is cached (one entry per file)."""
+    directory = cache_dir("protocol")
+    return None if directory is None else directory / f"{zlib.crc32(bytes(source)):08x}.pickle"
+
+
+def _cache_key(source: Path, data: bytes) -> tuple[object, ...]:
+    """What a cached protocol must match: the file, its exact content, the Python version
+    and the code that validates and holds it (size and modification time, as for .pyc)."""
+    code = tuple((st.st_size, st.st_mtime_ns) for st in map(os.stat, (__file__, models.__file__)))
+    return (str(source), data, sys.version_info[:2], code)
+
+
+def _cacheable_classes() -> dict[tuple[str, str], type]:
+    """The classes a cached protocol may contain: the frozen models and dates."""
+    allowed: dict[tuple[str, str], type] = {("datetime", "date"): date}
+    allowed.update({(models.__name__, name): value for name, value in vars(models).items()
+                    if isinstance(value, type) and value.__module__ == models.__name__})
+    return allowed
 
 
 def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:

@@ -8,10 +8,10 @@ beside ``planner/`` in a checkout and inside it (``planner/templates``) in a whe
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from types import TracebackType
 
@@ -23,6 +23,7 @@ from planner.errors import OutputError, TemplateProblem
 from planner.context import CITATION, GuideContext, build_context
 from planner.context import WEEKDAY_ABBR as _WEEKDAYS
 from planner.models import Plan
+from planner.template_cache import template_cache
 
 MARKDOWN_TEMPLATE = "guide.md.j2"
 HTML_TEMPLATE = "guide.html.j2"
@@ -63,9 +64,9 @@ def packaged_templates_dir() -> Path:
     Raises:
         TemplateProblem: neither place holds a templates folder (a broken install).
     """
-    installed = files("planner") / "templates"
+    installed = Path(__file__).resolve().parent / "templates"
     if installed.is_dir():
-        return Path(str(installed))
+        return installed
     checkout = Path(__file__).resolve().parent.parent / "templates"
     if checkout.is_dir():
         return checkout
@@ -79,6 +80,22 @@ def _autoescape(name: str | None) -> bool:
 
 def _search_path(extra_dirs: Sequence[Path]) -> list[Path]:
     return [*map(Path, extra_dirs), packaged_templates_dir()]
+
+
+_ENV_OPTIONS = dict(
+    undefined=jinja2.StrictUndefined,
+    autoescape=_autoescape,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _env_settings() -> str:
+    """What compiled templates depend on besides their source: Jinja and this module's code
+    (which holds the options above), so the template cache never serves stale code."""
+    own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return f"jinja2 {jinja2.__version__} render.py {own}"
 
 
 def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:
@@ -98,11 +115,8 @@ def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         # The prefix loader comes first so "builtin/…" always means the packaged template,
         # even if an override folder happens to hold a "builtin" folder.
         loader=jinja2.ChoiceLoader([builtin, jinja2.FileSystemLoader(_search_path(extra_dirs))]),
-        undefined=jinja2.StrictUndefined,
-        autoescape=_autoescape,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        bytecode_cache=template_cache(_env_settings()),
+        **_ENV_OPTIONS,
     )
     env.filters.update(
         longdate=longdate,

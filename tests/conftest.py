@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import date
 
 import pytest
@@ -18,6 +20,20 @@ CLEARED = "Dr A. Surgeon, orthopaedics, 2026-01-05"
 EDGE_STARTS = [date(2026, 12, 28), date(2028, 2, 29), date(2026, 3, 2), date(2026, 3, 3),
                date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 6), date(2026, 3, 7),
                date(2026, 3, 8)]
+
+
+def pytest_configure(config):
+    """One private, empty cache folder (protocol, compiled templates) for the whole run,
+    subprocesses included; set before collection, since some modules load the protocol on
+    import. Tests never touch the developer's own cache."""
+    config._rtr_cache = tempfile.mkdtemp(prefix="rtr-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = config._rtr_cache
+    os.environ.pop("RTR_NO_CACHE", None)
+
+
+def pytest_unconfigure(config):
+    """Remove the run's cache folder."""
+    shutil.rmtree(getattr(config, "_rtr_cache", ""), ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,225 @@
+"""The speed-ups change nothing but speed.
+
+- `planner.folding` must give exactly the bytes icalendar's own serialiser gives;
+- the protocol cache must return what a fresh load returns, follow every edit of the file,
+  survive damage and never unpickle anything but our own records;
+- the template cache must give the same guides warm as cold, follow template edits and cost
+  nothing but the speed-up when its folder is unusable or caching is switched off.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser.string import _foldline  # icalendar's own folding, the reference
+
+from .conftest import FUZZ_SCALE, make_plan
+from planner import protocol as protocol_module
+from planner import render
+from planner.calendar_options import CalendarOptions
+from planner.errors import ProtocolError
+from planner.folding import fold_line, fold_lines
+from planner.ics import build_calendar, render_calendar, revise
+from planner.protocol import default_protocol_path, load_protocol
+
+STAMP = datetime(2026, 11, 22, tzinfo=timezone.utc)
+# Characters that meet every branch of the folding: 1-4 byte UTF-8, the escapes it keeps
+# together (backslash, caret) and the TEXT separators.
+FOLD_ALPHABET = st.sampled_from(list("ab ;,:\\^\"é·×–€😀🏃\u200f\u0301") + ["\\n", "^'"])
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch) -> Path:
+    """A private, empty cache folder for this test."""
+    home = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv("RTR_NO_CACHE", raising=False)
+    return home / "rtr-planner"
+
+
+# ---- folding -------------------------------------------------------------------------------
+
+
+@settings(max_examples=300 * FUZZ_SCALE, deadline=None)
+@given(st.lists(FOLD_ALPHABET, max_size=400).map("".join))
+def test_fold_line_matches_icalendar(line: str) -> None:
+    assert fold_line(line) == _foldline(line).encode("utf-8")
+
+
+@pytest.mark.parametrize("length", [0, 1, 73, 74, 75, 76, 147, 148, 149, 500])
+@pytest.mark.parametrize("filler", ["a", "é", "€", "😀", "a\\", "a^"])
+def test_fold_line_boundaries_match_icalendar(length: int, filler: str) -> None:
+    line = (filler * length)[:length]
+    folded = fold_line(line)
+    assert folded == _foldline(line).encode("utf-8")
+    assert all(len(part) <= 74 for part in folded.split(b"\r\n "))
+
+
+@pytest.mark.parametrize("options", [
+    CalendarOptions(),
+    CalendarOptions(reminder=timedelta(hours=1), calendar_name='Zoë; "club", A\\B\nline 2 🏃'),
+    CalendarOptions(time=time(6, 30), tz="Australia/Sydney", reminder=timedelta(minutes=30)),
+], ids=["all-day", "hostile-name", "timed-sydney"])
+@pytest.mark.parametrize("site,grade", [("metatarsal", 2), ("navicular", 4), ("sacrum", 1)])
+def test_calendar_bytes_equal_icalendar_to_ical(protocol, options, site, grade) -> None:
+    plan = make_plan(protocol, site, grade, date(2027, 3, 1),
+                     athlete='Ana "A" Díaz; \\ <b>x</b> \u202eRTL')
+    revision = revise(plan, options, None, None)
+    calendar = build_calendar(plan, STAMP, options, revision)
+    assert render_calendar(plan, STAMP, options, revision) == calendar.to_ical()
+
+
+def test_fold_lines_drops_empty_lines_and_ends_with_crlf() -> None:
+    assert fold_lines(["BEGIN:X", "", "END:X", ""]) == b"BEGIN:X\r\nEND:X\r\n"
+
+
+# ---- protocol cache ------------------------------------------------------------------------
+
+
+def _copy_protocol(tmp_path: Path) -> Path:
+    path = tmp_path / "protocol.toml"
+    path.write_bytes(default_protocol_path().read_bytes())
+    return path
+
+
+def test_cached_protocol_equals_a_fresh_load(cache_home, monkeypatch) -> None:
+    cold = load_protocol()
+    entries = list((cache_home / "protocol").glob("*.pickle"))
+    assert len(entries) == 1
+    warm = load_protocol()
+    assert warm == cold
+    monkeypatch.setenv("RTR_NO_CACHE", "1")
+    assert load_protocol() == warm
+
+
+def test_edited_protocol_is_reloaded_not_served_from_cache(cache_home, tmp_path) -> None:
+    path = _copy_protocol(tmp_path)
+    assert load_protocol(path).version != "9.9.9-test"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('version = "', 'version = "9.9.9-test', 1), encoding="utf-8")
+    assert load_protocol(path).version.startswith("9.9.9-test")
+
+
+def test_broken_protocol_after_a_cached_good_one_is_still_refused(cache_home, tmp_path) -> None:
+    path = _copy_protocol(tmp_path)
+    load_protocol(path)
+    path.write_text(path.read_text(encoding="utf-8") + "\n[[sites]\n", encoding="utf-8")
+    with pytest.raises(ProtocolError, match="not valid TOML"):
+        load_protocol(path)
+
+
+def test_damaged_cache_entry_is_ignored_and_replaced(cache_home) -> None:
+    fresh = load_protocol()
+    (entry,) = (cache_home / "protocol").glob("*.pickle")
+    entry.write_bytes(b"\x80\x05garbage")
+    assert load_protocol() == fresh
+    assert pickle.loads(entry.read_bytes())[1] == fresh
+
+
+class _Exploit:
+    """Unpickling this would create a file; the cache must refuse it."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.target),))
+
+
+def test_cache_never_unpickles_foreign_classes(cache_home, tmp_path) -> None:
+    fresh = load_protocol()
+    (entry,) = (cache_home / "protocol").glob("*.pickle")
+    target = tmp_path / "pwned"
+    entry.write_bytes(pickle.dumps(_Exploit(str(target))))
+    assert load_protocol() == fresh
+    assert not target.exists()
+
+
+def test_unusable_cache_folder_costs_only_speed(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.delenv("RTR_NO_CACHE", raising=False)
+    assert load_protocol().sites
+
+
+def test_no_cache_switch_writes_nothing(cache_home, monkeypatch) -> None:
+    monkeypatch.setenv("RTR_NO_CACHE", "1")
+    load_protocol()
+    assert not cache_home.exists()
+
+
+def test_cache_key_follows_the_validating_code(cache_home, tmp_path, monkeypatch) -> None:
+    path = _copy_protocol(tmp_path)
+    data = path.read_bytes()
+    key = protocol_module._cache_key(path, data)
+    stat = os.stat(protocol_module.__file__)
+    os.utime(protocol_module.__file__, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    try:
+        assert protocol_module._cache_key(path, data) != key
+    finally:
+        os.utime(protocol_module.__file__, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+# ---- template cache ------------------------------------------------------------------------
+
+
+def _guides(plan, extra_dirs=()) -> tuple[str, str]:
+    env = render.make_env(extra_dirs)  # a new environment: no templates compiled in memory
+    context = render.build_context(plan)
+    return (env.get_template(render.MARKDOWN_TEMPLATE).render(context),
+            env.get_template(render.HTML_TEMPLATE).render(context))
+
+
+def test_warm_template_cache_renders_identical_guides(protocol, cache_home) -> None:
+    plan = make_plan(protocol, "tibia-posteromedial", 3, date(2027, 1, 4))
+    cold = _guides(plan)
+    compiled = list((cache_home / "templates").glob("*.jinja"))
+    assert len(compiled) >= 4  # both guides and the partials they include
+    assert _guides(plan) == cold
+
+
+def test_damaged_template_cache_is_recompiled(protocol, cache_home) -> None:
+    plan = make_plan(protocol, "fibula", 2, date(2027, 1, 4))
+    cold = _guides(plan)
+    for entry in (cache_home / "templates").glob("*.jinja"):
+        entry.write_bytes(b"not bytecode")
+    assert _guides(plan) == cold
+
+
+def test_edited_override_template_is_not_served_from_cache(protocol, cache_home, tmp_path) -> None:
+    plan = make_plan(protocol, "fibula", 2, date(2027, 1, 4))
+    override = tmp_path / "overrides"
+    override.mkdir()
+    page = override / "guide.md.j2"
+    page.write_text("first {{ athlete }}\n", encoding="utf-8")
+    assert _guides(plan, (override,))[0].startswith("first ")
+    page.write_text("second {{ athlete }}\n", encoding="utf-8")
+    assert _guides(plan, (override,))[0].startswith("second ")
+
+
+def test_unusable_template_cache_still_renders(protocol, cache_home) -> None:
+    plan = make_plan(protocol, "fibula", 1, date(2027, 1, 4))
+    cold = _guides(plan)
+    env = render.make_env()
+    folder = cache_home / "templates"
+    shutil.rmtree(folder)
+    folder.write_text("a file where the cache folder was", encoding="utf-8")
+    context = render.build_context(plan)
+    warmless = (env.get_template(render.MARKDOWN_TEMPLATE).render(context),
+                env.get_template(render.HTML_TEMPLATE).render(context))
+    assert warmless == cold
+
+
+def test_template_cache_off_writes_nothing(protocol, cache_home, monkeypatch) -> None:
+    monkeypatch.setenv("RTR_NO_CACHE", "1")
+    plan = make_plan(protocol, "fibula", 1, date(2027, 1, 4))
+    _guides(plan)
+    assert not cache_home.exists()
