@@ -7,6 +7,7 @@ Prints, and writes to a JSON file so versions can be compared:
   dateutil.parser"` (goal: at most 1.25x);
 - `rtr --help` and `rtr sites` against `python -c "import click"` (goal: under 1.5x);
 - N plans built and rendered in one process (goal: 1,000 in under 2 s), with peak memory.
+- where the time of one plan goes (build, calendar, guides, JSON and CSV).
 Times are medians of `--repeat` runs of a fresh process.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -32,13 +34,16 @@ RTR = [str(RTR_SCRIPT)] if RTR_SCRIPT.exists() else [PY, "-m", "planner"]
 PLAN_ARGS = ["plan", "--site", "metatarsal", "--grade", "2", "--name", "Bench"]
 
 
-def median_seconds(argv: list[str], repeat: int, cwd: Path) -> float:
-    """Median wall time of running `argv` `repeat` times (after one warm-up run)."""
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+def median_seconds(argv: list[str], repeat: int, cwd: Path,
+                   extra_env: dict[str, str] | None = None) -> float:
+    """Median wall time of running `argv` `repeat` times (after one warm-up run, which also
+    fills the user's cache as any earlier run would)."""
+    env = {**os.environ, **(extra_env or {})}
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=env)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+        subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -49,37 +54,83 @@ def command_ratios(repeat: int) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         plan = [*RTR, *PLAN_ARGS, "--start", start, "--out", "out", "--force"]
+        floor = [PY, "-c", "import click, jinja2, icalendar, dateutil.parser"]
         rows = {
-            "rtr plan": (plan, [PY, "-c", "import click, jinja2, icalendar, dateutil.parser"]),
-            "rtr --help": ([*RTR, "--help"], [PY, "-c", "import click"]),
-            "rtr sites": ([*RTR, "sites"], [PY, "-c", "import click"]),
+            "rtr plan": (plan, floor, {}),
+            # A first run, or RTR_NO_CACHE=1: the protocol is parsed, the templates compiled.
+            "rtr plan, no cache": (plan, floor, {"RTR_NO_CACHE": "1"}),
+            "rtr --help": ([*RTR, "--help"], [PY, "-c", "import click"], {}),
+            "rtr sites": ([*RTR, "sites"], [PY, "-c", "import click"], {}),
         }
         results = {}
-        for name, (argv, floor) in rows.items():
-            ours, base = median_seconds(argv, repeat, cwd), median_seconds(floor, repeat, cwd)
+        for name, (argv, floor, env) in rows.items():
+            ours = median_seconds(argv, repeat, cwd, env)
+            base = median_seconds(floor, repeat, cwd)
             results[name] = {"seconds": round(ours, 4), "floor_seconds": round(base, 4),
                              "ratio": round(ours / base, 2)}
         return results
 
 
-def in_process(plans: int) -> dict[str, float]:
-    """Build and render `plans` plans in this process; wall time and peak RSS."""
-    from planner.engine import build_plan
+def _requests(protocol, count: int):
+    """`count` varied requests: every planned site, every grade, a new start date each."""
     from planner.models import PlanRequest
+
+    sites = [s.id for s in protocol.sites if not s.referrals]
+    return [PlanRequest(site=sites[i % len(sites)], grade=1 + i % 4,
+                        start=date(2026, 1, 1) + timedelta(days=i), athlete=f"R{i}")
+            for i in range(count)]
+
+
+def in_process(plans: int) -> dict[str, float]:
+    """Build and render `plans` plans in this process (all six files each, as `rtr plan`
+    writes them); wall time and peak RSS."""
+    from planner.engine import build_plan
     from planner.outputs import default_stamp, render_all
     from planner.protocol import load_protocol
 
     protocol = load_protocol()
-    sites = [s.id for s in protocol.sites if not s.referrals]
+    requests = _requests(protocol, plans)
     started = time.perf_counter()
-    for i in range(plans):
-        request = PlanRequest(site=sites[i % len(sites)], grade=1 + i % 4,
-                              start=date(2026, 1, 1) + timedelta(days=i), athlete=f"R{i}")
+    for request in requests:
         plan = build_plan(request, protocol)
         render_all(plan, default_stamp(plan, environ={}))
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"plans": plans, "seconds": round(elapsed, 3), "peak_rss_mb": round(peak_kb / 1024, 1)}
+
+
+def per_plan_ms(plans: int) -> dict[str, float]:
+    """Where the time of one plan goes, in milliseconds, averaged over `plans` plans."""
+    from planner.calendar_options import CalendarOptions
+    from planner.engine import build_plan
+    from planner.export import calendar_section, to_csv, to_diary_csv, to_json
+    from planner.ics import render_calendar, revise
+    from planner.outputs import default_stamp
+    from planner.protocol import load_protocol
+    from planner.render import render_guides
+
+    protocol, options = load_protocol(), CalendarOptions()
+    spent = dict.fromkeys(("build", "calendar", "guides", "json and csv"), 0.0)
+    for request in _requests(protocol, plans):
+        clock = time.perf_counter()
+        plan = build_plan(request, protocol)
+        clock = _add(spent, "build", clock)
+        revision = revise(plan, options, None, None)
+        render_calendar(plan, default_stamp(plan, environ={}), options, revision)
+        clock = _add(spent, "calendar", clock)
+        render_guides(plan)
+        clock = _add(spent, "guides", clock)
+        to_json(plan, calendar_section(revision.history(), options))
+        to_csv(plan), to_diary_csv(plan)
+        _add(spent, "json and csv", clock)
+    return {name: round(total * 1000 / plans, 2) for name, total in spent.items()}
+
+
+def _add(spent: dict[str, float], name: str, since: float) -> float:
+    """Add the time since `since` to `spent[name]`; return the current time."""
+    now = time.perf_counter()
+    spent[name] += now - since
+    return now
 
 
 def main() -> None:
@@ -92,16 +143,18 @@ def main() -> None:
     report = {
         "version": version("rtr-planner"),
         "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "commands": command_ratios(args.repeat),
         "in_process": in_process(args.plans),
+        "per_plan_ms": per_plan_ms(min(args.plans, 200)),
     }
     for name, row in report["commands"].items():
-        print(f"{name:<11} {row['seconds']:.3f} s   floor {row['floor_seconds']:.3f} s   "
+        print(f"{name:<18} {row['seconds']:.3f} s   floor {row['floor_seconds']:.3f} s   "
               f"ratio {row['ratio']:.2f}")
     bulk = report["in_process"]
     print(f"{bulk['plans']} plans in one process: {bulk['seconds']:.2f} s, "
           f"peak RSS {bulk['peak_rss_mb']} MB")
+    print("per plan: " + ", ".join(f"{k} {v:.1f} ms" for k, v in report["per_plan_ms"].items()))
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 
