@@ -8,11 +8,11 @@ on exactly the events that changed. Nothing here does I/O or reads the clock.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import available_timezones
 
 from .errors import RequestError
@@ -100,6 +100,8 @@ def _close_zones(word: str) -> list[str]:
     Only Region/City names (and UTC) are suggested: legacy abbreviations such as ``EST``
     are fixed offsets, a poor answer to someone who typed ``CEST``.
     """
+    import difflib  # only to suggest close names after a typo
+
     zones = {k: v for k, v in _zones().items() if "/" in k or k == "utc"}
     cities: dict[str, str] = {}
     for key in sorted(zones):
@@ -157,8 +159,7 @@ def options_from_dict(data: dict) -> CalendarOptions:
         raise ValueError(str(exc)) from None
 
 
-@dataclass(frozen=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     """What plan.json remembers about one calendar event between generations."""
 
     uid: str

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple, TypedDict
 
@@ -69,8 +68,7 @@ INK = "#1b1f24"
 # ---- weekly load -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WeekLoad:
+class WeekLoad(NamedTuple):
     """Minutes of one plan week split into the chart's series (in :data:`SERIES` order)."""
 
     week: int

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import base64
 import re
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from planner.errors import ClinicError
 
@@ -31,8 +30,7 @@ MIN_CONTRAST = 4.5
 HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
-@dataclass(frozen=True)
-class Clinic:
+class Clinic(NamedTuple):
     """What the guide templates receive as ``clinic``.
 
     Attributes:
@@ -74,6 +72,8 @@ def load_clinic(path: Path) -> Clinic:
 
 
 def _read_toml(path: Path) -> dict[str, object]:
+    import tomllib  # only with --clinic; most runs never need it
+
     try:
         return tomllib.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:

@@ -15,9 +15,8 @@ so loading days (run, impact) are never adjacent, even across weeks and phase ch
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from . import sessions
 from .errors import ReferralRequired, RequestError, UnknownSite
@@ -42,6 +41,8 @@ def find_site(protocol: Protocol, name: str) -> Site:
     for site in protocol.sites:
         if wanted == site.id or wanted in site.aliases:
             return site
+    import difflib  # only to suggest close names after a typo
+
     by_name = {n: s.id for s in protocol.sites for n in (s.id, *s.aliases)}
     close = difflib.get_close_matches(wanted, list(by_name), n=6, cutoff=0.5)
     suggestions = list(dict.fromkeys(by_name[c] for c in close))[:3]
@@ -74,8 +75,7 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
     return site
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     """Everything the day-by-day scheduler needs, resolved once."""
 
     request: PlanRequest
@@ -92,7 +92,7 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     referral = site.referral_for(request.grade)
     if referral and not (request.cleared_by or "").strip():
         raise ReferralRequired(site.name, request.grade, referral.reason)
-    request = replace(request, site=site.id)
+    request = request._replace(site=site.id)
     pattern = choose_pattern(request.rest_days, request.run_days, protocol.rules.sessions_per_week)
     ctx = _Context(request, protocol, site, site.protection_for(request.grade), pattern,
                    tuple(_run_schedule(protocol, site)))
@@ -319,7 +319,7 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
             continue
         i = next(i for i in reversed(indexes) if result[i].phase == "protect" and not result[i].gate)
         session = sessions.rest()
-        result[i] = replace(result[i], kind="rest", title=session.title, details="\n\n".join(
+        result[i] = result[i]._replace(kind="rest", title=session.title, details="\n\n".join(
             [session.details, _pain_block(protocol, "rest"),
              f"Phase: Protect, plan week {result[i].week}."]),
             run_minutes=0, walk_minutes=0, total_minutes=0)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vDDDTypes, vText
@@ -123,8 +123,7 @@ def session_span(day: date, options: CalendarOptions, minutes: int) -> tuple[dat
     return start_utc.astimezone(zone), end_utc if end.fold else end
 
 
-@dataclass(frozen=True)
-class EventContent:
+class EventContent(NamedTuple):
     """Everything a client shows of one event; its fingerprint decides whether it changed."""
 
     uid: str
@@ -191,8 +190,7 @@ def cancelled_content(record: EventRecord) -> EventContent:
     )
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):
     """The events to write with their SEQUENCE/LAST-MODIFIED, and what changed.
 
     `counts` has ``changed``, ``added``, ``cancelled`` (this time) and ``unchanged``; it is

@@ -6,7 +6,7 @@ session falls on which day. Titles are short enough for a calendar month view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .models import Protocol, Site, Stage
 
@@ -15,8 +15,7 @@ STRENGTH_MINUTES = 30
 IMPACT_MINUTES = 15
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     """One day's work before the engine adds phase, week, gate and pain rules."""
 
     kind: str

@@ -29,8 +29,8 @@ daylight to be the later clock.
 from __future__ import annotations
 
 import calendar as _calendar
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur, vUTCOffset
@@ -40,8 +40,7 @@ FIXED_DTSTART = datetime(1970, 1, 1)
 SCAN_STEP = timedelta(hours=6)
 
 
-@dataclass(frozen=True)
-class Switch:
+class Switch(NamedTuple):
     """One change of offset or name: its instant, wall time just before it and what follows."""
 
     utc: datetime
@@ -56,8 +55,7 @@ class Switch:
         return (self.daylight, self.offset_from, self.offset_to, self.name)
 
 
-@dataclass(frozen=True)
-class Observance:
+class Observance(NamedTuple):
     """One STANDARD or DAYLIGHT component: onset, offsets, name and optional yearly rule."""
 
     daylight: bool

@@ -7,8 +7,8 @@ week ends and phase changes alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import combinations
+from typing import NamedTuple
 
 from .errors import RequestError
 from .weekdays import WEEKDAYS
@@ -16,8 +16,7 @@ from .weekdays import WEEKDAYS
 MAX_REST_DAYS = 3
 
 
-@dataclass(frozen=True)
-class WeekPattern:
+class WeekPattern(NamedTuple):
     """Weekdays (0 = Monday) by role. A training week starts on `anchor`, a free day that
     follows a rest day, so every phase begins with a non-loading day for its gate."""
 
