@@ -8,7 +8,7 @@ Prints, and writes to a JSON file so versions can be compared:
 - `rtr --help` and `rtr sites` against `python -c "import click"` (goal: under 1.5x);
 - N plans built and rendered in one process (goal: 1,000 in under 2 s), with peak memory.
 - where the time of one plan goes (build, calendar, guides, JSON and CSV).
-Times are medians of `--repeat` runs of a fresh process.
+Times are medians of `--repeat` runs of a fresh process, alternating with the floor's runs.
 """
 
 from __future__ import annotations
@@ -34,18 +34,21 @@ RTR = [str(RTR_SCRIPT)] if RTR_SCRIPT.exists() else [PY, "-m", "planner"]
 PLAN_ARGS = ["plan", "--site", "metatarsal", "--grade", "2", "--name", "Bench"]
 
 
-def median_seconds(argv: list[str], repeat: int, cwd: Path,
-                   extra_env: dict[str, str] | None = None) -> float:
-    """Median wall time of running `argv` `repeat` times (after one warm-up run, which also
+def paired_medians(argv: list[str], floor: list[str], repeat: int, cwd: Path,
+                   extra_env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Median wall times of `argv` and of `floor`, each run `repeat` times, alternating so a
+    change in machine load affects both alike (after one warm-up run of each, which also
     fills the user's cache as any earlier run would)."""
     env = {**os.environ, **(extra_env or {})}
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=env)
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=env)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    ours: list[float] = []
+    base: list[float] = []
+    for round_ in range(repeat + 1):
+        for command, times in ((argv, ours), (floor, base)):
+            started = time.perf_counter()
+            subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
+            if round_:
+                times.append(time.perf_counter() - started)
+    return statistics.median(ours), statistics.median(base)
 
 
 def command_ratios(repeat: int) -> dict[str, dict[str, float]]:
@@ -64,8 +67,7 @@ def command_ratios(repeat: int) -> dict[str, dict[str, float]]:
         }
         results = {}
         for name, (argv, floor, env) in rows.items():
-            ours = median_seconds(argv, repeat, cwd, env)
-            base = median_seconds(floor, repeat, cwd)
+            ours, base = paired_medians(argv, floor, repeat, cwd, env)
             results[name] = {"seconds": round(ours, 4), "floor_seconds": round(base, 4),
                              "ratio": round(ours / base, 2)}
         return results
