@@ -13,7 +13,16 @@ from planner.engine import build_plan
 from planner.models import Plan, PlanRequest
 from planner.protocol import load_protocol
 
-# Property tests run FUZZ_SCALE times more examples when RTR_FUZZ_SCALE is set (CI's long run).
+# Test profiles, one switch: RTR_TEST_PROFILE.
+#   quick (the default; what a bare `pytest` runs, well under a minute): the big sweeps run a
+#     fixed, representative part of themselves (every site and every grade at least once,
+#     combinations rotating, the edge cases always; a test per sweep proves that coverage) and
+#     property tests run fewer examples. Nothing is skipped: the same tests run, smaller.
+#   full: every sweep whole and every property test at its full example count. CI runs it.
+# RTR_FUZZ_SCALE multiplies property-test examples in either profile (CI runs full at 10x).
+PROFILES = ("quick", "full")
+PROFILE = os.environ.get("RTR_TEST_PROFILE", "").strip().lower() or "quick"
+FULL_PROFILE = PROFILE == "full"
 FUZZ_SCALE = max(1, int(os.environ.get("RTR_FUZZ_SCALE", "1") or 1))
 CLEARED = "Dr A. Surgeon, orthopaedics, 2026-01-05"
 # Start dates that stress the calendar: a year end, a leap day, and every weekday.
@@ -26,6 +35,8 @@ def pytest_configure(config):
     """One private, empty cache folder (protocol, compiled templates) for the whole run,
     subprocesses included; set before collection, since some modules load the protocol on
     import. Tests never touch the developer's own cache."""
+    if PROFILE not in PROFILES:
+        raise pytest.UsageError(f"RTR_TEST_PROFILE={PROFILE!r}: use one of {', '.join(PROFILES)}")
     config._rtr_cache = tempfile.mkdtemp(prefix="rtr-test-cache-")
     os.environ["XDG_CACHE_HOME"] = config._rtr_cache
     os.environ.pop("RTR_NO_CACHE", None)
@@ -34,6 +45,34 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     """Remove the run's cache folder."""
     shutil.rmtree(getattr(config, "_rtr_cache", ""), ignore_errors=True)
+
+
+def pytest_report_header(config):
+    """Say which profile runs, so a quick run is never mistaken for the full one."""
+    more = "" if FULL_PROFILE else "; RTR_TEST_PROFILE=full runs every sweep whole"
+    return f"rtr test profile: {PROFILE} (RTR_FUZZ_SCALE={FUZZ_SCALE}{more})"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The same at the end of the run, where a `-q` run shows it too."""
+    if not FULL_PROFILE:
+        terminalreporter.write_line(
+            "quick profile: the sweeps ran their representative part; "
+            "RTR_TEST_PROFILE=full runs them whole (CI does)")
+
+
+def examples(full: int, quick: int) -> int:
+    """A property test's max_examples: `full` in the full profile, `quick` in the quick one;
+    times RTR_FUZZ_SCALE either way."""
+    return (full if FULL_PROFILE else quick) * FUZZ_SCALE
+
+
+def profiled(full: list, quick: list) -> list:
+    """A sweep's cases: all of `full` in the full profile, else `quick`, which must be a part
+    of `full` (so CI's full run covers everything the quick run does)."""
+    strays = [case for case in quick if case not in full]
+    assert not strays, f"quick cases missing from the full sweep: {strays}"
+    return list(full) if FULL_PROFILE else list(quick)
 
 
 @pytest.fixture(autouse=True)
