@@ -5,8 +5,11 @@ Every calendar here is rendered from a real plan and read back by three independ
 data, while vobject reads our VTIMEZONE, so each VTIMEZONE is also read directly by all
 three libraries' VTIMEZONE readers and compared with zoneinfo on every day of the plan.
 
-RTR_FULL_ICS_SWEEP=1 runs every site × grade in every calendar variant and both DST-crossing
-start dates; RTR_FULL_TZ_SWEEP=1 checks the VTIMEZONE of every zone zoneinfo knows.
+The three-parser sweep gives every site × grade one calendar variant and one DST-crossing
+start (64 cases) in the full profile; the quick profile (see conftest.py) runs 8 of them, every
+variant once, and test_ics.py's quick sweep the other 8 sites all-day. RTR_FULL_ICS_SWEEP=1
+runs every site × grade in every calendar variant and both DST-crossing start dates;
+RTR_FULL_TZ_SWEEP=1 checks the VTIMEZONE of every zone zoneinfo knows.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from planner.models import Plan, PlanRequest
 from planner.protocol import load_protocol
 from planner.vtimezone import observances, vtimezone
 
+from .conftest import profiled
+
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
 CASES = [(site, grade) for site in SITES for grade in (1, 2, 3, 4)]
@@ -77,9 +82,15 @@ SWEEP = [
      (k // 4 + grade) % 7)
     for k, (site, grade) in enumerate(CASES)
 ]
+# The quick profile's part of SWEEP: 8 sites, one grade each, so every variant once, each start
+# date four times, every grade twice and every weekday as a rest day, with a surgeon-led case;
+# test_ics.py's quick three-parser sweep takes the other 8 sites (all-day).
+QUICK_GRADES = {"tibia-posteromedial": 1, "tibia-anterior": 1, "fibula": 2, "metatarsal": 3,
+                "talus": 2, "femoral-shaft": 3, "femoral-neck-compression": 4, "sacrum": 4}
+QUICK = [case for case in SWEEP if QUICK_GRADES.get(case[0]) == case[1]]
 FULL = [(site, grade, start, variant, 6) for site, grade in CASES for start in DST_STARTS
         for variant in VARIANTS]
-PARSER_CASES = FULL if os.environ.get("RTR_FULL_ICS_SWEEP") else SWEEP
+PARSER_CASES = FULL if os.environ.get("RTR_FULL_ICS_SWEEP") else profiled(SWEEP, QUICK)
 WALL_TIMES = (time(0, 0), time(1, 30), time(2, 30), time(3, 30), time(6, 30), time(12, 0),
               time(23, 30))
 
@@ -270,6 +281,22 @@ def test_sweep_covers_every_site_grade_variant_and_start() -> None:
     assert {v[1] for v in VARIANTS} >= {"Europe/Berlin", "America/New_York", "Australia/Sydney",
                                         "Asia/Kolkata", "UTC", None}
     assert {r for *_, r in SWEEP} == set(range(7))
+
+
+def test_quick_part_of_the_sweep_covers_every_variant_grade_and_start() -> None:
+    from .test_ics import QUICK_THREE_PARSER as ALL_DAY_QUICK
+
+    assert len(QUICK) == len(QUICK_GRADES) == len(VARIANTS)
+    assert sorted((v for _, _, _, v, _ in QUICK), key=str) == sorted(VARIANTS, key=str)
+    assert sorted(g for _, g, *_ in QUICK) == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert sorted(d for _, _, d, _, _ in QUICK) == sorted(DST_STARTS * 4)
+    assert {r for *_, r in QUICK} == set(range(7))
+    sites = {s.id: s for s in PROTOCOL.sites}
+    assert {sites[s].risk for s, *_ in QUICK} == {"low", "high"}
+    assert any(sites[s].referral_for(g) for s, g, *_ in QUICK)
+    # With test_ics.py's quick sweep, every site goes through the three parsers.
+    assert sorted([s for s, *_ in QUICK] + [s for s, *_ in ALL_DAY_QUICK]) == sorted(SITES)
+    assert set(QUICK) <= set(PARSER_CASES)
 
 
 @pytest.mark.parametrize("site,grade,start,variant,rest_day", PARSER_CASES, ids=str)

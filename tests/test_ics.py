@@ -35,6 +35,8 @@ from planner.ics import (
 from planner.models import Plan, PlanRequest
 from planner.protocol import load_protocol
 
+from .conftest import examples, profiled
+
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
 GRADES = (1, 2, 3, 4)
@@ -48,10 +50,22 @@ SWEEP = [
     for i, site in enumerate(SITES)
     for grade in GRADES
 ]
-# Every site x grade goes through all three parsers (one start date each, alternating);
-# RTR_FULL_ICS_SWEEP=1 also runs each on both start dates.
+# The quick profile's part of SWEEP for the lints: one grade per site, rotating (site i gets
+# grade 1 + (i + i // 4) % 4), so every site once and every grade on both start dates.
+QUICK = [case for i, site in enumerate(SITES) for case in SWEEP
+         if case[:2] == (site, 1 + (i + i // 4) % 4)]
+# ... and for the three parsers: the 8 sites test_calendar_options.py's quick sweep leaves out,
+# every grade twice, every grade on both start dates, a surgeon-led case among them.
+QUICK_THREE_PARSER_GRADES = {"metatarsal-2-base": 1, "metatarsal-5-base": 1, "navicular": 2,
+                             "calcaneus": 2, "medial-malleolus": 3, "sesamoid": 3,
+                             "femoral-neck-tension": 4, "pubic-ramus": 4}
+QUICK_THREE_PARSER = [c for c in SWEEP if QUICK_THREE_PARSER_GRADES.get(c[0]) == c[1]]
+# Every site x grade goes through all three parsers in the full profile (one start date each,
+# alternating); RTR_FULL_ICS_SWEEP=1 also runs each on both start dates.
 FULL = [(site, grade, start) for site, grade in CASES for start in STARTS]
-THREE_PARSER_CASES = FULL if os.environ.get("RTR_FULL_ICS_SWEEP") else SWEEP
+LINT_CASES = profiled(SWEEP, QUICK)
+THREE_PARSER_CASES = (FULL if os.environ.get("RTR_FULL_ICS_SWEEP")
+                      else profiled(SWEEP, QUICK_THREE_PARSER))
 STAMP = datetime(2026, 1, 5, 9, 30, 15, tzinfo=timezone.utc)
 CLEARED = "Dr Test, 2026-01-05"
 NASTY_ATHLETE = 'Zoë "Z" O\'Neil, Jr; A\\B\nsecond line 🏃\u200d♀️'
@@ -191,7 +205,7 @@ def assert_date_types(rows: list[tuple]) -> None:
 # --- tests ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("site,grade,start", SWEEP, ids=str)
+@pytest.mark.parametrize("site,grade,start", LINT_CASES, ids=str)
 def test_every_site_grade_gives_well_formed_all_day_file(site: str, grade: int, start: date) -> None:
     plan = plan_for(site, grade, start)
     raw = ics_for(site, grade, start)
@@ -219,8 +233,22 @@ def test_three_parsers_agree(site: str, grade: int, start: date) -> None:
 
 def test_sweeps_cover_every_site_grade_and_start() -> None:
     assert {(s, g) for s, g, _ in SWEEP} == set(CASES)
-    assert {s for s, _, _ in THREE_PARSER_CASES} == set(SITES)
-    assert {(g, d) for _, g, d in THREE_PARSER_CASES} == {(g, d) for g in GRADES for d in STARTS}
+    for full in (SWEEP, FULL):  # the full profile's three-parser sweep, and RTR_FULL_ICS_SWEEP's
+        assert {s for s, _, _ in full} == set(SITES)
+        assert {(g, d) for _, g, d in full} == {(g, d) for g in GRADES for d in STARTS}
+
+
+def test_quick_parts_of_the_sweeps_cover_every_site_grade_and_start() -> None:
+    assert sorted(s for s, _, _ in QUICK) == sorted(SITES)
+    assert sorted(g for _, g, _ in QUICK) == sorted(GRADES * (len(SITES) // len(GRADES)))
+    assert {(g, d) for _, g, d in QUICK} == {(g, d) for g in GRADES for d in STARTS}
+    assert any(_referral(s, g) for s, g, _ in QUICK)
+    assert len(QUICK_THREE_PARSER) == len(QUICK_THREE_PARSER_GRADES) == 8
+    assert sorted(g for _, g, _ in QUICK_THREE_PARSER) == sorted(GRADES * 2)
+    assert {(g, d) for _, g, d in QUICK_THREE_PARSER} == {(g, d) for g in GRADES for d in STARTS}
+    assert any(_referral(s, g) for s, g, _ in QUICK_THREE_PARSER)
+    assert set(QUICK) <= set(LINT_CASES)
+    assert set(QUICK_THREE_PARSER) <= set(THREE_PARSER_CASES)
 
 
 def test_event_properties() -> None:
@@ -338,7 +366,8 @@ def test_exclusive_end_is_next_calendar_day(day: date) -> None:
     assert exclusive_end(day) > day
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12, quick=4), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(
     case=st.sampled_from(CASES),
     start=st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)),
