@@ -14,10 +14,31 @@ from planner.errors import ReferralRequired, RequestError, UnknownSite
 from planner.models import KINDS, LOADING_KINDS, PlanRequest
 from planner.protocol import load_protocol
 
-from .conftest import CLEARED, EDGE_STARTS, FUZZ_SCALE, all_cases, make_plan
+from .conftest import CLEARED, EDGE_STARTS, FULL_PROFILE, all_cases, examples, make_plan
 
 PROTOCOL = load_protocol()
 SITE_IDS = [s.id for s in PROTOCOL.sites]
+CASES = all_cases(PROTOCOL)
+
+
+def edge_starts(site: str, grade: int) -> list:
+    """The start dates a site x grade case is checked on: every edge start in the full profile;
+    in the quick one the year end, the leap day and one weekday, rotating from case to case
+    (so every weekday still starts many cases)."""
+    if FULL_PROFILE:
+        return EDGE_STARTS
+    weekdays = EDGE_STARTS[2:]
+    return EDGE_STARTS[:2] + [weekdays[CASES.index((site, grade)) % len(weekdays)]]
+
+
+def edge_requests(site: str, grade: int) -> list[tuple]:
+    """(start, rest day) pairs for the invariants: every edge start with a Sunday and with a
+    Wednesday rest day in the full profile; in the quick one the edge starts above, the rest
+    day alternating between the two."""
+    if FULL_PROFILE:
+        return [(start, rest) for start in EDGE_STARTS for rest in (6, 2)]
+    offset = CASES.index((site, grade))
+    return [(start, (6, 2)[(offset + i) % 2]) for i, start in enumerate(edge_starts(site, grade))]
 
 
 def assert_invariants(plan) -> None:
@@ -90,11 +111,19 @@ def weeks_to_first_run(plan) -> float:
     return (plan.first_run - plan.start).days / 7
 
 
-@pytest.mark.parametrize("site,grade", all_cases(PROTOCOL))
+def test_edge_dates_still_meet_every_weekday_and_both_rest_days():
+    assert all(edge_starts(s, g)[:2] == EDGE_STARTS[:2] for s, g in CASES)
+    assert {d for s, g in CASES for d in edge_starts(s, g)} == set(EDGE_STARTS)
+    assert {d.weekday() for d in EDGE_STARTS[2:]} == set(range(7))
+    pairs = {pair for s, g in CASES for pair in edge_requests(s, g)}
+    assert {(d, r) for d in EDGE_STARTS[:2] for r in (6, 2)} <= pairs
+    assert all({r for _, r in edge_requests(s, g)} == {6, 2} for s, g in CASES)
+
+
+@pytest.mark.parametrize("site,grade", CASES)
 def test_invariants_every_site_and_grade_on_edge_dates(protocol, site, grade):
-    for start in EDGE_STARTS:
-        for rest_day in (6, 2):
-            assert_invariants(make_plan(protocol, site, grade, start, rest_days=(rest_day,)))
+    for start, rest_day in edge_requests(site, grade):
+        assert_invariants(make_plan(protocol, site, grade, start, rest_days=(rest_day,)))
 
 
 @given(
@@ -103,13 +132,13 @@ def test_invariants_every_site_and_grade_on_edge_dates(protocol, site, grade):
     start=st.dates(date(1990, 1, 1), date(2100, 12, 31)),
     rest_day=st.integers(0, 6),
 )
-@settings(max_examples=150 * FUZZ_SCALE, deadline=None)
+@settings(max_examples=examples(150, quick=50), deadline=None)
 def test_invariants_hold_for_random_requests(site, grade, start, rest_day):
     assert_invariants(make_plan(PROTOCOL, site, grade, start, rest_days=(rest_day,)))
 
 
 @given(start=st.dates(date(2000, 1, 1), date(2099, 12, 31)), rest_day=st.integers(0, 6))
-@settings(max_examples=40 * FUZZ_SCALE, deadline=None)
+@settings(max_examples=examples(40, quick=4), deadline=None)
 def test_worse_injury_never_runs_earlier(start, rest_day):
     first = {(s, g): make_plan(PROTOCOL, s, g, start, rest_days=(rest_day,)).first_run
              for s, g in all_cases(PROTOCOL)}
@@ -122,9 +151,9 @@ def test_worse_injury_never_runs_earlier(start, rest_day):
         assert min(high) >= max(low), grade
 
 
-@pytest.mark.parametrize("site,grade", all_cases(PROTOCOL))
+@pytest.mark.parametrize("site,grade", CASES)
 def test_timelines_sit_inside_the_published_ranges(protocol, site, grade):
-    for start in EDGE_STARTS:
+    for start in edge_starts(site, grade):
         plan = make_plan(protocol, site, grade, start)
         lo, hi = plan.protection.first_run_range
         # The engine moves the first run to the next training week: up to 13 days later.
@@ -247,7 +276,7 @@ def _modality(title: str) -> str | None:
     cross=st.lists(st.sampled_from(MODALITIES), unique=True, max_size=4),
     bodyweight=st.booleans(),
 )
-@settings(max_examples=200 * FUZZ_SCALE, deadline=None)
+@settings(max_examples=examples(200, quick=60), deadline=None)
 def test_preferences_are_honoured_or_refused(site, grade, start, rest, run_days, week_start,
                                              cross, bodyweight):
     kwargs = dict(rest_days=tuple(sorted(rest)), run_days=tuple(sorted(run_days)),

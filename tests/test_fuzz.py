@@ -1,6 +1,7 @@
 """Random valid requests, every option that exists: the plan keeps its safety rules, every
 output renders, the calendar reads the same in three parsers, and a rerun gives the same bytes.
-RTR_FUZZ_SCALE multiplies the number of examples (CI runs 10x)."""
+25 examples in the full profile, 3 in the quick one; RTR_FUZZ_SCALE multiplies either (CI runs
+the full profile at 10x)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from planner.errors import RequestError
 from planner.models import PlanRequest
 from planner.outputs import OUTPUT_NAMES, default_stamp, render_all
 
-from .conftest import CLEARED, FUZZ_SCALE
+from .conftest import CLEARED, examples
 from .test_calendar_options import assert_parsers_agree, expected_rows
 from .test_engine import MODALITIES, PROTOCOL, SITE_IDS, assert_invariants
 
@@ -70,7 +71,7 @@ VOBJECT_LAST_YEAR = 2037
 
 
 @given(request=requests(), options=calendar_options())
-@settings(max_examples=25 * FUZZ_SCALE, deadline=None,
+@settings(max_examples=examples(25, quick=3), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_random_requests_keep_every_promise(request, options):
     assume(options.time is None or request.start < date(VOBJECT_LAST_YEAR, 1, 1))

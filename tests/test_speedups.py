@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline  # icalendar's own folding, the reference
 
-from .conftest import FUZZ_SCALE, make_plan
+from .conftest import examples, make_plan, profiled
 from planner import protocol as protocol_module
 from planner import render
 from planner.calendar_options import CalendarOptions
@@ -47,7 +47,7 @@ def cache_home(tmp_path, monkeypatch) -> Path:
 # ---- folding -------------------------------------------------------------------------------
 
 
-@settings(max_examples=300 * FUZZ_SCALE, deadline=None)
+@settings(max_examples=examples(300, quick=100), deadline=None)
 @given(st.lists(FOLD_ALPHABET, max_size=400).map("".join))
 def test_fold_line_matches_icalendar(line: str) -> None:
     assert fold_line(line) == _foldline(line).encode("utf-8")
@@ -62,13 +62,22 @@ def test_fold_line_boundaries_match_icalendar(length: int, filler: str) -> None:
     assert all(len(part) <= 74 for part in folded.split(b"\r\n "))
 
 
-@pytest.mark.parametrize("options", [
-    CalendarOptions(),
-    CalendarOptions(reminder=timedelta(hours=1), calendar_name='Zoë; "club", A\\B\nline 2 🏃'),
-    CalendarOptions(time=time(6, 30), tz="Australia/Sydney", reminder=timedelta(minutes=30)),
-], ids=["all-day", "hostile-name", "timed-sydney"])
-@pytest.mark.parametrize("site,grade", [("metatarsal", 2), ("navicular", 4), ("sacrum", 1)])
-def test_calendar_bytes_equal_icalendar_to_ical(protocol, options, site, grade) -> None:
+CALENDAR_OPTIONS = {
+    "all-day": CalendarOptions(),
+    "hostile-name": CalendarOptions(reminder=timedelta(hours=1),
+                                    calendar_name='Zoë; "club", A\\B\nline 2 🏃'),
+    "timed-sydney": CalendarOptions(time=time(6, 30), tz="Australia/Sydney",
+                                    reminder=timedelta(minutes=30)),
+}
+BYTE_PLANS = [("metatarsal", 2), ("navicular", 4), ("sacrum", 1)]
+# Every option with every plan in the full profile; the quick one pairs them off (each once).
+BYTE_CASES = profiled([(o, *p) for o in CALENDAR_OPTIONS for p in BYTE_PLANS],
+                      [(o, *p) for o, p in zip(CALENDAR_OPTIONS, BYTE_PLANS, strict=True)])
+
+
+@pytest.mark.parametrize("name,site,grade", BYTE_CASES)
+def test_calendar_bytes_equal_icalendar_to_ical(protocol, name, site, grade) -> None:
+    options = CALENDAR_OPTIONS[name]
     plan = make_plan(protocol, site, grade, date(2027, 3, 1),
                      athlete='Ana "A" Díaz; \\ <b>x</b> \u202eRTL')
     revision = revise(plan, options, None, None)
