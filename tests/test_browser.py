@@ -5,6 +5,11 @@ and without fetching anything, fit a 390-px phone without sideways scrolling of 
 print to A4 and Letter with the diary on its own pages after the week-by-week table. A hostile
 athlete name must stay text. Screenshots and PDFs land in tests/artifacts/ for a human look.
 
+The full profile loads and prints every example on both papers and keeps desktop and phone
+screenshots; the quick profile (conftest.py) prints each paper once, on different examples, and
+loads the first and the last example, so every example is opened at least once; it takes no
+screenshots (they are for people; nothing compares them).
+
 Chromium is Debian's /usr/bin/chromium (CI installs it); Playwright only drives it, so
 `playwright install` is never needed. A missing browser fails these tests rather than
 skipping them, so a guide that breaks in a browser cannot pass unnoticed.
@@ -27,6 +32,8 @@ from planner.engine import build_plan
 from planner.models import Plan, PlanRequest
 from planner.weekdays import WEEKDAYS
 from planner.render import longdate, render_html
+
+from .conftest import FULL_PROFILE, profiled
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -54,6 +61,12 @@ def _cases() -> list[dict]:
 
 
 CASES = _cases()
+FOLDERS = [c["folder"] for c in CASES]
+PAPERS = ("A4", "Letter")
+# Example folders to load at desktop and phone widths, and (folder, paper) pairs to print.
+LOADS = profiled(FOLDERS, [FOLDERS[0], FOLDERS[-1]])
+PRINTS = profiled([(folder, paper) for folder in FOLDERS for paper in PAPERS],
+                  [(FOLDERS[i % len(FOLDERS)], paper) for i, paper in enumerate(PAPERS)])
 
 
 def example_plan(case: dict, protocol, athlete: str | None = None) -> Plan:
@@ -129,37 +142,53 @@ def pdf_pages(page: Page, paper: str, name: str) -> list[str]:
     return [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages]
 
 
-@pytest.fixture(scope="module", params=CASES, ids=[c["folder"] for c in CASES])
-def guide(request, tmp_path_factory, protocol) -> tuple[dict, Plan, Path]:
-    """One worked example's guide rendered by the current code into a temporary file."""
-    case = request.param
-    plan = example_plan(case, protocol)
-    path = tmp_path_factory.mktemp(case["folder"]) / "guide.html"
-    path.write_text(render_html(plan), encoding="utf-8")
-    return case, plan, path
+@pytest.fixture(scope="module")
+def guides(tmp_path_factory, protocol) -> dict[str, tuple[Plan, Path]]:
+    """{folder: (plan, guide file)} of the worked examples, rendered once by the current code."""
+    rendered = {}
+    for case in CASES:
+        plan = example_plan(case, protocol)
+        path = tmp_path_factory.mktemp(case["folder"]) / "guide.html"
+        path.write_text(render_html(plan), encoding="utf-8")
+        rendered[case["folder"]] = plan, path
+    return rendered
 
 
-def test_guide_loads_cleanly_and_fits_desktop_and_phone(browser, guide):
-    case, _, path = guide
+def screenshot(page: Page, name: str) -> None:
+    """Keep a full-page screenshot for a human look (full profile only: slow, and unchecked)."""
+    if FULL_PROFILE:
+        page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+def test_every_example_and_paper_is_in_the_browser_runs():
+    assert len(CASES) >= 3
+    assert {paper for _, paper in PRINTS} == set(PAPERS)
+    assert len({folder for folder, _ in PRINTS}) >= len(PAPERS)
+    assert set(LOADS) | {folder for folder, _ in PRINTS} == set(FOLDERS)
+
+
+@pytest.mark.parametrize("folder", LOADS)
+def test_guide_loads_cleanly_and_fits_desktop_and_phone(browser, guides, folder):
+    _, path = guides[folder]
     page, watch = open_guide(browser, path, DESKTOP)
     assert page.locator("svg.load-chart").bounding_box()["width"] > 300
-    page.screenshot(path=ARTIFACTS / f"{case['folder']}-{DESKTOP}.png", full_page=True)
+    screenshot(page, f"{folder}-{DESKTOP}.png")
     page.set_viewport_size({"width": PHONE, "height": 900})
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE + OVERFLOW_TOLERANCE, f"page is {scroll_width}px wide on a phone"
     chart = page.locator("svg.load-chart").bounding_box()
     assert chart["x"] >= 0 and chart["x"] + chart["width"] <= PHONE, "chart scales to fit"
-    page.screenshot(path=ARTIFACTS / f"{case['folder']}-{PHONE}.png", full_page=True)
+    screenshot(page, f"{folder}-{PHONE}.png")
     watch.assert_clean()
     page.context.close()
 
 
-def test_guide_prints_on_a4_and_letter_with_the_diary_after_the_week_table(browser, guide):
-    case, plan, path = guide
+@pytest.mark.parametrize("folder,paper", PRINTS)
+def test_guide_prints_with_the_diary_after_the_week_table(browser, guides, folder, paper):
+    plan, path = guides[folder]
     page, watch = open_guide(browser, path, DESKTOP)
-    for paper in ("A4", "Letter"):
-        texts = pdf_pages(page, paper, f"{case['folder']}-{paper}.pdf")
-        assert_diary_printed(texts, plan, paper)
+    texts = pdf_pages(page, paper, f"{folder}-{paper}.pdf")
+    assert_diary_printed(texts, plan, paper)
     watch.assert_clean()
     page.context.close()
 
