@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -75,10 +76,20 @@ def profiled(full: list, quick: list) -> list:
     return list(full) if FULL_PROFILE else list(quick)
 
 
+@pytest.fixture(scope="session")
+def _homes(tmp_path_factory):
+    """One folder under which every test gets its own home."""
+    return tmp_path_factory.mktemp("homes")
+
+
+_HOME_NUMBERS = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolate_home(tmp_path, monkeypatch):
-    """Never read the developer's real home or config."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+def _isolate_home(_homes, monkeypatch):
+    """Never read the developer's real home or config: each test gets a home of its own, which
+    does not exist until something writes to it (cheaper than a tmp_path for every test)."""
+    monkeypatch.setenv("HOME", str(_homes / f"home-{next(_HOME_NUMBERS)}"))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 

@@ -19,6 +19,16 @@ def _regenerate_module():
     return module
 
 
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> list[Path]:
+    """The examples regenerated once for all the outputs, into a temporary folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))  # as conftest's _isolate_home
+        # A stamp in the environment must not leak into the examples.
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        return _regenerate_module().regenerate(tmp_path_factory.mktemp("examples"))
+
+
 def test_three_worked_examples_are_committed():
     cases = _regenerate_module().load_cases()
     assert len(cases) >= 3
@@ -28,11 +38,9 @@ def test_three_worked_examples_are_committed():
 
 
 @pytest.mark.parametrize("name", OUTPUT_NAMES)
-def test_regenerating_reproduces_the_committed_files(tmp_path, monkeypatch, name):
-    # A stamp in the environment must not leak into the examples.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    folders = _regenerate_module().regenerate(tmp_path)
-    for folder in folders:
+def test_regenerating_reproduces_the_committed_files(regenerated, name):
+    assert len(regenerated) >= 3
+    for folder in regenerated:
         fresh = (folder / name).read_bytes()
         committed = (EXAMPLES / folder.name / name).read_bytes()
         assert fresh == committed, (

@@ -8,6 +8,7 @@ error naming the template and the variable, never a silent blank.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -123,8 +124,10 @@ class _Text(HTMLParser):
         return " ".join("".join(self.parts).split())
 
 
+@functools.lru_cache(maxsize=16)
 def parse_html(page: str) -> _Text:
-    """Parse a rendered page, asserting every tag is closed in order."""
+    """Parse a rendered page, asserting every tag is closed in order (once per page: the
+    module's guides are shared by many tests, which only read the result)."""
     parser = _Text()
     parser.feed(page)
     parser.close()
