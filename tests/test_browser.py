@@ -5,10 +5,10 @@ and without fetching anything, fit a 390-px phone without sideways scrolling of 
 print to A4 and Letter with the diary on its own pages after the week-by-week table. A hostile
 athlete name must stay text. Screenshots and PDFs land in tests/artifacts/ for a human look.
 
-The full profile loads and prints every example on both papers and keeps desktop and phone
-screenshots; the quick profile (conftest.py) prints each paper once, on different examples, and
-loads the first and the last example, so every example is opened at least once; it takes no
-screenshots (they are for people; nothing compares them).
+The full profile loads every example, prints each on both papers and keeps desktop and phone
+screenshots. The quick profile (conftest.py) loads the first and the last example and prints
+the middle one on A4, so every example still opens in the browser; Letter is printed in the
+full profile only, and screenshots too (they are for people; nothing compares them).
 
 Chromium is Debian's /usr/bin/chromium (CI installs it); Playwright only drives it, so
 `playwright install` is never needed. A missing browser fails these tests rather than
@@ -66,7 +66,7 @@ PAPERS = ("A4", "Letter")
 # Example folders to load at desktop and phone widths, and (folder, paper) pairs to print.
 LOADS = profiled(FOLDERS, [FOLDERS[0], FOLDERS[-1]])
 PRINTS = profiled([(folder, paper) for folder in FOLDERS for paper in PAPERS],
-                  [(FOLDERS[i % len(FOLDERS)], paper) for i, paper in enumerate(PAPERS)])
+                  [(FOLDERS[1], "A4")])
 
 
 def example_plan(case: dict, protocol, athlete: str | None = None) -> Plan:
@@ -160,11 +160,11 @@ def screenshot(page: Page, name: str) -> None:
         page.screenshot(path=ARTIFACTS / name, full_page=True)
 
 
-def test_every_example_and_paper_is_in_the_browser_runs():
+def test_every_example_opens_in_the_browser():
     assert len(CASES) >= 3
-    assert {paper for _, paper in PRINTS} == set(PAPERS)
-    assert len({folder for folder, _ in PRINTS}) >= len(PAPERS)
     assert set(LOADS) | {folder for folder, _ in PRINTS} == set(FOLDERS)
+    assert PRINTS and {paper for _, paper in PRINTS} <= set(PAPERS)
+    assert {paper for _, paper in PRINTS} == set(PAPERS) or not FULL_PROFILE
 
 
 @pytest.mark.parametrize("folder", LOADS)
