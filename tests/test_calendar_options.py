@@ -299,7 +299,7 @@ def test_sweep_covers_every_site_grade_variant_and_start() -> None:
 
 
 def test_quick_part_of_the_sweep_covers_every_variant_grade_and_start() -> None:
-    from .test_ics import QUICK_THREE_PARSER as ALL_DAY_QUICK
+    from .test_ics import QUICK as ALL_DAY_QUICK
 
     assert len(QUICK) == len(QUICK_GRADES) == len(VARIANTS)
     assert sorted((v for _, _, _, v, _ in QUICK), key=str) == sorted(VARIANTS, key=str)
@@ -309,7 +309,7 @@ def test_quick_part_of_the_sweep_covers_every_variant_grade_and_start() -> None:
     sites = {s.id: s for s in PROTOCOL.sites}
     assert {sites[s].risk for s, *_ in QUICK} == {"low", "high"}
     assert any(sites[s].referral_for(g) for s, g, *_ in QUICK)
-    # With test_ics.py's quick sweep, every site goes through the three parsers.
+    # With test_ics.py's quick sweep, every site is linted and read by the three parsers.
     assert sorted([s for s, *_ in QUICK] + [s for s, *_ in ALL_DAY_QUICK]) == sorted(SITES)
     assert set(QUICK) <= set(PARSER_CASES)
 
