@@ -15,10 +15,11 @@ from planner.models import Plan, PlanRequest
 from planner.protocol import load_protocol
 
 # Test profiles, one switch: RTR_TEST_PROFILE.
-#   quick (the default; what a bare `pytest` runs, well under a minute): the big sweeps run a
-#     fixed, representative part of themselves (every site and every grade at least once,
-#     combinations rotating, the edge cases always; a test per sweep proves that coverage) and
-#     property tests run fewer examples. Nothing is skipped: the same tests run, smaller.
+#   quick (the default; what a bare `pytest` runs, under a minute on two cores): the big sweeps
+#     run a fixed, representative part of themselves (between them every site, grade, calendar
+#     variant and worked example at least once, combinations rotating; a test per sweep proves
+#     its coverage), property tests run fewer examples, and every edge-case test runs as it is.
+#     Nothing is skipped: a sweep just has fewer cases.
 #   full: every sweep whole and every property test at its full example count. CI runs it.
 # RTR_FUZZ_SCALE multiplies property-test examples in either profile (CI runs full at 10x).
 PROFILES = ("quick", "full")
