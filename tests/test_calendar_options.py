@@ -7,9 +7,9 @@ three libraries' VTIMEZONE readers and compared with zoneinfo on every day of th
 
 The three-parser sweep gives every site × grade one calendar variant and one DST-crossing
 start (64 cases) in the full profile; the quick profile (see conftest.py) runs 8 of them, every
-variant once, and test_ics.py's quick sweep the other 8 sites all-day. RTR_FULL_ICS_SWEEP=1
-runs every site × grade in every calendar variant and both DST-crossing start dates;
-RTR_FULL_TZ_SWEEP=1 checks the VTIMEZONE of every zone zoneinfo knows.
+variant once, and test_ics.py's quick sweep lints the other 8 sites all-day.
+RTR_FULL_ICS_SWEEP=1 runs every site × grade in every calendar variant and both DST-crossing
+start dates; RTR_FULL_TZ_SWEEP=1 checks the VTIMEZONE of every zone zoneinfo knows.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ SWEEP = [
 ]
 # The quick profile's part of SWEEP: 8 sites, one grade each, so every variant once, each start
 # date four times, every grade twice and every weekday as a rest day, with a surgeon-led case;
-# test_ics.py's quick three-parser sweep takes the other 8 sites (all-day).
+# test_ics.py's quick sweep lints the other 8 sites (all-day) and reads half of them.
 QUICK_GRADES = {"tibia-posteromedial": 1, "tibia-anterior": 1, "fibula": 2, "metatarsal": 3,
                 "talus": 2, "femoral-shaft": 3, "femoral-neck-compression": 4, "sacrum": 4}
 QUICK = [case for case in SWEEP if QUICK_GRADES.get(case[0]) == case[1]]
@@ -309,7 +309,7 @@ def test_quick_part_of_the_sweep_covers_every_variant_grade_and_start() -> None:
     sites = {s.id: s for s in PROTOCOL.sites}
     assert {sites[s].risk for s, *_ in QUICK} == {"low", "high"}
     assert any(sites[s].referral_for(g) for s, g, *_ in QUICK)
-    # With test_ics.py's quick sweep, every site is linted and read by the three parsers.
+    # With test_ics.py's quick lints, every site is linted.
     assert sorted([s for s, *_ in QUICK] + [s for s, *_ in ALL_DAY_QUICK]) == sorted(SITES)
     assert set(QUICK) <= set(PARSER_CASES)
 

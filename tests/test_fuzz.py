@@ -1,6 +1,6 @@
 """Random valid requests, every option that exists: the plan keeps its safety rules, every
 output renders, the calendar reads the same in three parsers, and a rerun gives the same bytes.
-25 examples in the full profile, 3 in the quick one; RTR_FUZZ_SCALE multiplies either (CI runs
+25 examples in the full profile, 2 in the quick one; RTR_FUZZ_SCALE multiplies either (CI runs
 the full profile at 10x)."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ VOBJECT_LAST_YEAR = 2037
 
 
 @given(request=requests(), options=calendar_options())
-@settings(max_examples=examples(25, quick=3), deadline=None,
+@settings(max_examples=examples(25, quick=2), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_random_requests_keep_every_promise(request, options):
     assume(options.time is None or request.start < date(VOBJECT_LAST_YEAR, 1, 1))

@@ -50,17 +50,22 @@ SWEEP = [
     for i, site in enumerate(SITES)
     for grade in GRADES
 ]
-# The quick profile's part of SWEEP: the 8 sites test_calendar_options.py's quick sweep leaves
-# out (so between them every site is linted and read by the three parsers), every grade twice,
-# every grade on both start dates, a surgeon-led case among them.
+# The quick profile's part of SWEEP for the lints: the 8 sites test_calendar_options.py's quick
+# sweep leaves out (so between them every site is linted), every grade twice, every grade on
+# both start dates; half of them, every grade once, go through the three parsers too, a
+# low-risk and a surgeon-led case among them.
 QUICK_GRADES = {"metatarsal-2-base": 1, "metatarsal-5-base": 1, "navicular": 2, "calcaneus": 2,
                 "medial-malleolus": 3, "sesamoid": 3, "femoral-neck-tension": 4, "pubic-ramus": 4}
 QUICK = [case for case in SWEEP if QUICK_GRADES.get(case[0]) == case[1]]
+QUICK_THREE_PARSER = [case for case in QUICK
+                      if case[0] in ("metatarsal-5-base", "calcaneus", "medial-malleolus",
+                                     "femoral-neck-tension")]
 # Every site x grade goes through all three parsers in the full profile (one start date each,
 # alternating); RTR_FULL_ICS_SWEEP=1 also runs each on both start dates.
 FULL = [(site, grade, start) for site, grade in CASES for start in STARTS]
 LINT_CASES = profiled(SWEEP, QUICK)
-THREE_PARSER_CASES = FULL if os.environ.get("RTR_FULL_ICS_SWEEP") else LINT_CASES
+THREE_PARSER_CASES = (FULL if os.environ.get("RTR_FULL_ICS_SWEEP")
+                      else profiled(SWEEP, QUICK_THREE_PARSER))
 STAMP = datetime(2026, 1, 5, 9, 30, 15, tzinfo=timezone.utc)
 CLEARED = "Dr Test, 2026-01-05"
 NASTY_ATHLETE = 'Zoë "Z" O\'Neil, Jr; A\\B\nsecond line 🏃\u200d♀️'
@@ -233,12 +238,17 @@ def test_sweeps_cover_every_site_grade_and_start() -> None:
         assert {(g, d) for _, g, d in full} == {(g, d) for g in GRADES for d in STARTS}
 
 
-def test_quick_part_of_the_sweep_covers_every_grade_and_start() -> None:
+def test_quick_parts_of_the_sweeps_cover_every_grade_and_start() -> None:
     assert len(QUICK) == len(QUICK_GRADES) == 8
     assert sorted(g for _, g, _ in QUICK) == sorted(GRADES * 2)
     assert {(g, d) for _, g, d in QUICK} == {(g, d) for g in GRADES for d in STARTS}
-    assert any(_referral(s, g) for s, g, _ in QUICK)
-    assert set(QUICK) <= set(LINT_CASES) and set(QUICK) <= set(THREE_PARSER_CASES)
+    assert sorted(g for _, g, _ in QUICK_THREE_PARSER) == list(GRADES)
+    assert sorted(d for _, _, d in QUICK_THREE_PARSER) == sorted(STARTS * 2)
+    assert any(_referral(s, g) for s, g, _ in QUICK_THREE_PARSER)
+    assert "low" in {next(x for x in PROTOCOL.sites if x.id == s).risk
+                     for s, _, _ in QUICK_THREE_PARSER}
+    assert set(QUICK) <= set(LINT_CASES)
+    assert set(QUICK_THREE_PARSER) <= set(THREE_PARSER_CASES)
 
 
 def test_event_properties() -> None:
