@@ -35,6 +35,12 @@ def cache_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path | Non
     return directory
 
 
+def code_stamp(*files: str) -> tuple[tuple[int, int], ...]:
+    """Size and modification time of each of `files` (as Python's own .pyc check uses): part of
+    a cache key, so an entry made by other code is never used."""
+    return tuple((st.st_size, st.st_mtime_ns) for st in map(os.stat, files))
+
+
 class _Unpickler(pickle.Unpickler):
     """Rebuilds only the classes it is given, so a tampered entry cannot run other code."""
 

@@ -6,7 +6,6 @@ raises one ProtocolError listing them all, so a clinician editing the data fixes
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import zlib
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import models
-from .cache import cache_dir, load_entry, store_entry
+from .cache import cache_dir, code_stamp, load_entry, store_entry
 from .errors import ProtocolError
 from .models import (
     CrossOptions,
@@ -101,8 +100,7 @@ def _cache_entry(source: Path) -> Path | None:
 def _cache_key(source: Path, data: bytes) -> tuple[object, ...]:
     """What a cached protocol must match: the file, its exact content, the Python version
     and the code that validates and holds it (size and modification time, as for .pyc)."""
-    code = tuple((st.st_size, st.st_mtime_ns) for st in map(os.stat, (__file__, models.__file__)))
-    return (str(source), data, sys.version_info[:2], code)
+    return (str(source), data, sys.version_info[:2], code_stamp(__file__, models.__file__))
 
 
 def _cacheable_classes() -> dict[tuple[str, str], type]:

@@ -8,7 +8,6 @@ beside ``planner/`` in a checkout and inside it (``planner/templates``) in a whe
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -23,6 +22,7 @@ from planner.errors import OutputError, TemplateProblem
 from planner.context import CITATION, GuideContext, build_context
 from planner.context import WEEKDAY_ABBR as _WEEKDAYS
 from planner.models import Plan
+from planner.cache import code_stamp
 from planner.template_cache import template_cache
 
 MARKDOWN_TEMPLATE = "guide.md.j2"
@@ -94,8 +94,7 @@ _ENV_OPTIONS = dict(
 def _env_settings() -> str:
     """What compiled templates depend on besides their source: Jinja and this module's code
     (which holds the options above), so the template cache never serves stale code."""
-    own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    return f"jinja2 {jinja2.__version__} render.py {own}"
+    return f"jinja2 {jinja2.__version__} render.py {code_stamp(__file__)}"
 
 
 def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:

@@ -5,9 +5,10 @@ against 20 ms), and every command-line run starts from nothing. Jinja can keep c
 in a bytecode cache; this one lives in the user's cache folder (see `planner.cache`) and is
 only ever a speed-up: an entry that cannot be read or written just means a recompile.
 
-Jinja checks each entry against the template's source, the Python version and its own
-bytecode version; the key adds the template's file and the environment settings that change
-compiled code, so an entry is only used for exactly what it was compiled from.
+There is one entry per template file, replaced when it goes stale. Jinja checks an entry's
+Python and bytecode versions and a checksum, which here covers the template's source and the
+environment settings that change compiled code, so an entry is only used for exactly what it
+was compiled from.
 """
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ from planner.cache import cache_dir
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):
-    """A bytecode cache whose failures are silent and whose keys include `settings`."""
+    """A bytecode cache whose failures are silent and whose checksums include `settings`."""
 
     def __init__(self, directory: str, settings: str) -> None:
         super().__init__(directory, "%s.jinja")
         self._settings = settings
 
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        """Key of one template: its name, its file and the environment settings."""
-        text = f"{name}|{filename or ''}|{self._settings}"
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    def get_source_checksum(self, source: str) -> str:
+        """Checksum of a template's source together with the environment settings."""
+        return hashlib.sha256(f"{self._settings}\n{source}".encode("utf-8")).hexdigest()
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Fill `bucket` from the cache; an unreadable or damaged entry is ignored."""
