@@ -75,7 +75,7 @@ def command_ratios(repeat: int) -> dict[str, dict[str, float]]:
 
 def _requests(protocol, count: int):
     """`count` varied requests: every planned site, every grade, a new start date each."""
-    from planner.models import PlanRequest
+    from planner.core.models import PlanRequest
 
     sites = [s.id for s in protocol.sites if not s.referrals]
     return [PlanRequest(site=sites[i % len(sites)], grade=1 + i % 4,
@@ -86,9 +86,9 @@ def _requests(protocol, count: int):
 def in_process(plans: int) -> dict[str, float]:
     """Build and render `plans` plans in this process (all six files each, as `rtr plan`
     writes them); wall time and peak RSS."""
-    from planner.engine import build_plan
-    from planner.outputs import default_stamp, render_all
-    from planner.protocol import load_protocol
+    from planner.core.engine import build_plan
+    from planner.files.folder import default_stamp, render_all
+    from planner.core.protocol import load_protocol
 
     protocol = load_protocol()
     requests = _requests(protocol, plans)
@@ -103,13 +103,13 @@ def in_process(plans: int) -> dict[str, float]:
 
 def per_plan_ms(plans: int) -> dict[str, float]:
     """Where the time of one plan goes, in milliseconds, averaged over `plans` plans."""
-    from planner.calendar_options import CalendarOptions
-    from planner.engine import build_plan
-    from planner.export import calendar_section, to_csv, to_diary_csv, to_json
-    from planner.ics import render_calendar, revise
-    from planner.outputs import default_stamp
-    from planner.protocol import load_protocol
-    from planner.render import render_guides
+    from planner.calendar.options import CalendarOptions
+    from planner.core.engine import build_plan
+    from planner.files.plan_json import calendar_section, to_csv, to_diary_csv, to_json
+    from planner.calendar.ics import render_calendar, revise
+    from planner.files.folder import default_stamp
+    from planner.core.protocol import load_protocol
+    from planner.guide.render import render_guides
 
     protocol, options = load_protocol(), CalendarOptions()
     spent = dict.fromkeys(("build", "calendar", "guides", "json and csv"), 0.0)

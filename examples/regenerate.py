@@ -14,11 +14,11 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from planner.engine import build_plan
-from planner.models import PlanRequest
-from planner.weekdays import WEEKDAYS
-from planner.outputs import default_stamp, render_all, write_outputs
-from planner.protocol import load_protocol
+from planner.core.engine import build_plan
+from planner.core.models import PlanRequest
+from planner.core.names import WEEKDAYS
+from planner.files.folder import default_stamp, render_all, write_outputs
+from planner.core.protocol import load_protocol
 
 HERE = Path(__file__).resolve().parent
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from .errors import PlannerError, RequestError
+from planner.errors import PlannerError, RequestError
 
 if TYPE_CHECKING:
-    from .calendar_options import CalendarOptions
-from .weekdays import WEEKDAYS as WEEKDAY_NAMES
+    from planner.calendar.options import CalendarOptions
+from planner.core.names import WEEKDAYS as WEEKDAY_NAMES
 
 NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
 
@@ -85,7 +85,7 @@ class ListType(click.ParamType):
 
 
 class CalendarValueType(click.ParamType):
-    """A calendar option parsed by `planner.calendar_options` (time, zone or reminder)."""
+    """A calendar option parsed by `planner.calendar.options` (time, zone or reminder)."""
 
     def __init__(self, name: str, parser: str):
         self.name = name
@@ -96,7 +96,7 @@ class CalendarValueType(click.ParamType):
         if not isinstance(value, str):
             return value
         # Imported here, not at start-up: zone data is only needed when the option is used.
-        from . import calendar_options
+        from planner.calendar import options as calendar_options
 
         try:
             return getattr(calendar_options, self._parser)(value)
@@ -202,12 +202,12 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
                  reminder: timedelta | None, calendar_name: str | None,
                  templates_dir: Path | None, clinic_file: Path | None) -> None:
     """Write plan.ics, guide.md, guide.html, plan.json, plan.csv and diary.csv for one runner."""
-    from .clinic import load_clinic
-    from .engine import build_plan
-    from .models import PlanRequest
-    from .outputs import (check_out_dir, default_out_dir, default_stamp,
+    from planner.guide.clinic import load_clinic
+    from planner.core.engine import build_plan
+    from planner.core.models import PlanRequest
+    from planner.files.folder import (check_out_dir, default_out_dir, default_stamp,
                           read_previous_calendar, render_plan, write_outputs)
-    from .protocol import load_protocol
+    from planner.core.protocol import load_protocol
 
     if not name.strip():
         raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
@@ -242,7 +242,7 @@ def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | Non
     if tz is not None and at is None:
         raise click.UsageError(f"--tz {tz} needs a start time: add --time HH:MM, e.g. --time "
                                "07:00 (leave both out for all-day events).", ctx)
-    from .calendar_options import CalendarOptions
+    from planner.calendar.options import CalendarOptions
 
     return CalendarOptions(time=at, tz=tz, reminder=reminder, calendar_name=name)
 
@@ -280,7 +280,7 @@ def plan_summary(plan: Any, out_dir: Path, written: list[Path],
 @_reports_errors
 def sites_command() -> None:
     """List the injury sites: id, aliases, risk and bone type."""
-    from .protocol import load_protocol
+    from planner.core.protocol import load_protocol
 
     protocol = load_protocol()
     rows = [("SITE", "RISK", "BONE", "ALIASES")]
@@ -308,7 +308,7 @@ def templates_group() -> None:
 @templates_group.command("list")
 def templates_list_command() -> None:
     """Print the built-in template names, one per line."""
-    from .render import TEMPLATE_NAMES
+    from planner.guide.render import TEMPLATE_NAMES
 
     for name in TEMPLATE_NAMES:
         click.echo(name)
@@ -320,7 +320,7 @@ def templates_list_command() -> None:
 @_reports_errors
 def templates_copy_command(dest: Path, force: bool) -> None:
     """Copy the built-in templates into DIR (created if needed), for use with --templates."""
-    from .render import copy_templates
+    from planner.guide.render import copy_templates
 
     written = copy_templates(dest, force)
     click.echo(f"Copied {len(written)} templates into {dest}; use them with "

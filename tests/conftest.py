@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 
-from planner.engine import build_plan
-from planner.models import Plan, PlanRequest
-from planner.protocol import load_protocol
+from planner.core.engine import build_plan
+from planner.core.models import Plan, PlanRequest
+from planner.core.protocol import load_protocol
 
 # Test profiles, one switch: RTR_TEST_PROFILE.
 #   quick (the default; what a bare `pytest` runs, under a minute on two cores): the big sweeps

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.clinic import Clinic, load_clinic, logo_type
+from planner.guide.clinic import Clinic, load_clinic, logo_type
 from planner.errors import ClinicError
-from planner.render import TEMPLATE_NAMES, packaged_templates_dir
+from planner.guide.render import TEMPLATE_NAMES, packaged_templates_dir
 
 from .conftest import run_rtr
 
@@ -287,7 +287,7 @@ def test_copied_templates_reproduce_the_default_guides_byte_for_byte(tmp_path, c
 
 
 def test_readme_documents_every_template_variable_and_block():
-    from planner.context import GuideContext
+    from planner.guide.context import GuideContext
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Clinic branding"):readme.index("## The plan")]

@@ -28,11 +28,11 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from pypdf import PdfReader
 
-from planner.diary import diary_rows
-from planner.engine import build_plan
-from planner.models import Plan, PlanRequest
-from planner.weekdays import WEEKDAYS
-from planner.render import longdate, render_html
+from planner.core.diary import diary_rows
+from planner.core.engine import build_plan
+from planner.core.models import Plan, PlanRequest
+from planner.core.names import WEEKDAYS
+from planner.guide.render import longdate, render_html
 
 from .conftest import FULL_PROFILE, profiled
 

@@ -29,7 +29,7 @@ from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import IcsTimezoneInfo
 from icalendar import Calendar
 
-from planner.calendar_options import (
+from planner.calendar.options import (
     CalendarHistory,
     CalendarOptions,
     format_reminder,
@@ -37,10 +37,10 @@ from planner.calendar_options import (
     parse_time,
     parse_tz,
 )
-from planner.engine import build_plan
+from planner.core.engine import build_plan
 from planner.errors import RequestError
-from planner.export import calendar_section, read_calendar_section, to_json
-from planner.ics import (
+from planner.files.plan_json import calendar_section, read_calendar_section, to_json
+from planner.calendar.ics import (
     CANCELLED_SUMMARY,
     calendar_description,
     calendar_name,
@@ -48,9 +48,9 @@ from planner.ics import (
     revise,
     to_ics,
 )
-from planner.models import Plan, PlanRequest
-from planner.protocol import load_protocol
-from planner.vtimezone import observances, vtimezone
+from planner.core.models import Plan, PlanRequest
+from planner.core.protocol import load_protocol
+from planner.calendar.vtimezone import observances, vtimezone
 
 from .conftest import profiled
 

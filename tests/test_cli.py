@@ -10,8 +10,8 @@ from importlib.metadata import version
 
 import pytest
 
-from planner import engine
-from planner.models import PlanRequest
+from planner.core import engine
+from planner.core.models import PlanRequest
 
 from .conftest import run_rtr
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.engine import build_plan, find_site
+from planner.core.engine import build_plan, find_site
 from planner.errors import ReferralRequired, RequestError, UnknownSite
-from planner.models import KINDS, LOADING_KINDS, PlanRequest
-from planner.protocol import load_protocol
+from planner.core.models import KINDS, LOADING_KINDS, PlanRequest
+from planner.core.protocol import load_protocol
 
 from .conftest import CLEARED, EDGE_STARTS, FULL_PROFILE, all_cases, examples, make_plan
 

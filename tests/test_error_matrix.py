@@ -157,7 +157,7 @@ def test_output_path_under_a_file_is_an_io_error(tmp_path, capsys):
 
 def test_a_crash_while_writing_leaves_no_partial_files(tmp_path, capsys, monkeypatch):
     """Simulate the disk failing on the third file: nothing of the new plan is left behind."""
-    from planner import outputs
+    from planner.files import folder as outputs
 
     real = outputs._stage
     calls = []
@@ -176,7 +176,7 @@ def test_a_crash_while_writing_leaves_no_partial_files(tmp_path, capsys, monkeyp
 
 def test_interrupt_while_writing_keeps_the_previous_plan_whole(tmp_path, capsys, monkeypatch,
                                                                earlier_plan):
-    from planner import outputs
+    from planner.files import folder as outputs
 
     before = snapshot(tmp_path)
     real = outputs._stage

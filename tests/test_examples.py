@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.outputs import OUTPUT_NAMES
+from planner.files.folder import OUTPUT_NAMES
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from planner.engine import build_plan
-from planner.export import SCHEMA, WEEKDAYS, to_json
-from planner.models import KINDS, PHASE_IDS, Plan, PlanRequest
-from planner.protocol import load_protocol
+from planner.core.engine import build_plan
+from planner.files.plan_json import SCHEMA, WEEKDAYS, to_json
+from planner.core.models import KINDS, PHASE_IDS, Plan, PlanRequest
+from planner.core.protocol import load_protocol
 
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
@@ -160,7 +160,7 @@ def test_csv_has_one_row_per_day_and_round_trips() -> None:
     import csv
     import io
 
-    from planner.export import CSV_COLUMNS, to_csv
+    from planner.files.plan_json import CSV_COLUMNS, to_csv
 
     plan = plan_for("navicular", 2, STARTS[0], athlete='Zoë, "Z"; \\ 🏃')
     text = to_csv(plan)
@@ -179,8 +179,8 @@ def test_diary_csv_matches_the_guides_diary() -> None:
     import csv
     import io
 
-    from planner.diary import DIARY_COLUMNS
-    from planner.export import to_diary_csv
+    from planner.core.diary import DIARY_COLUMNS
+    from planner.files.plan_json import to_diary_csv
 
     plan = plan_for("metatarsal", 2, STARTS[0])
     rows = list(csv.reader(io.StringIO(to_diary_csv(plan), newline="")))

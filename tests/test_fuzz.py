@@ -11,11 +11,11 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from planner.calendar_options import CalendarOptions, parse_reminder, parse_time, parse_tz
-from planner.engine import build_plan
+from planner.calendar.options import CalendarOptions, parse_reminder, parse_time, parse_tz
+from planner.core.engine import build_plan
 from planner.errors import RequestError
-from planner.models import PlanRequest
-from planner.outputs import OUTPUT_NAMES, default_stamp, render_all
+from planner.core.models import PlanRequest
+from planner.files.folder import OUTPUT_NAMES, default_stamp, render_all
 
 from .conftest import CLEARED, examples
 from .test_calendar_options import assert_parsers_agree, expected_rows

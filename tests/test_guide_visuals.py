@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.charts import (
+from planner.guide.charts import (
     GATE_SYMBOL,
     KIND_SYMBOLS,
     SERIES,
@@ -30,10 +30,10 @@ from planner.charts import (
     text_bar,
     weekly_load,
 )
-from planner.context import DIARY_KEY, build_context
-from planner.diary import DIARY_COLUMNS, DiaryRow, diary_rows
-from planner.models import Plan
-from planner.render import longdate, render_html, render_markdown
+from planner.guide.context import DIARY_KEY, build_context
+from planner.core.diary import DIARY_COLUMNS, DiaryRow, diary_rows
+from planner.core.models import Plan
+from planner.guide.render import longdate, render_html, render_markdown
 from .conftest import all_cases, make_plan
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -152,7 +152,7 @@ def test_chart_tells_series_apart_without_colour(plan):
     series=st.sampled_from(SERIES),
 )
 def test_textures_stay_inside_their_bar(x, y, width, height, series):
-    from planner.charts import _Box, _swatch
+    from planner.guide.charts import _Box, _swatch
 
     box = _Box(x, y, x + width, y + height)
     drawn = _swatch(series, box, 0.5)

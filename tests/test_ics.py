@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from planner.engine import build_plan
-from planner.ics import (
+from planner.core.engine import build_plan
+from planner.calendar.ics import (
     PRODID,
     calendar_description,
     calendar_name,
@@ -32,8 +32,8 @@ from planner.ics import (
     plan_uid,
     to_ics,
 )
-from planner.models import Plan, PlanRequest
-from planner.protocol import load_protocol
+from planner.core.models import Plan, PlanRequest
+from planner.core.protocol import load_protocol
 
 from .conftest import examples, profiled
 

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from planner.errors import ProtocolError
-from planner.protocol import default_protocol_path, load_protocol, parse_protocol
+from planner.core.protocol import default_protocol_path, load_protocol, parse_protocol
 
 REQUIRED_SITES = {
     "tibia-posteromedial", "tibia-anterior", "fibula", "metatarsal", "metatarsal-2-base",

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from planner.engine import build_plan
+from planner.core.engine import build_plan
 from planner.errors import TemplateProblem
-from planner.models import Plan, PlanRequest
-from planner.protocol import load_protocol
-from planner.context import DISCLAIMER, RED_FLAGS, build_context
-from planner.render import (
+from planner.core.models import Plan, PlanRequest
+from planner.core.protocol import load_protocol
+from planner.guide.context import DISCLAIMER, RED_FLAGS, build_context
+from planner.guide.render import (
     TEMPLATE_NAMES,
     longdate,
     md_escape,
@@ -485,7 +485,7 @@ def test_guides_describe_the_runners_week_and_treadmill():
 
 
 def test_both_guides_from_one_context_match_the_separate_renders():
-    from planner.render import render_guides
+    from planner.guide.render import render_guides
 
     plan = make_plan("navicular", 3, date(2028, 2, 29), cleared_by=CLEARED)
     assert render_guides(plan) == (render_markdown(plan), render_html(plan))

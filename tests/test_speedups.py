@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from icalendar.parser.string import _foldline  # icalendar's own folding, the reference
 
 from .conftest import examples, make_plan, profiled
-from planner import protocol as protocol_module
-from planner import render
-from planner.calendar_options import CalendarOptions
+from planner.core import protocol as protocol_module
+from planner.guide import render
+from planner.calendar.options import CalendarOptions
 from planner.errors import ProtocolError
-from planner.folding import fold_line, fold_lines
-from planner.ics import build_calendar, render_calendar, revise
-from planner.protocol import default_protocol_path, load_protocol
+from planner.calendar.folding import fold_line, fold_lines
+from planner.calendar.ics import build_calendar, render_calendar, revise
+from planner.core.protocol import default_protocol_path, load_protocol
 
 STAMP = datetime(2026, 11, 22, tzinfo=timezone.utc)
 # Characters that meet every branch of the folding: 1-4 byte UTF-8, the escapes it keeps

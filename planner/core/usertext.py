@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from .errors import RequestError
+from planner.errors import RequestError
 
 
 def check_text(param: str, value: str) -> None:

@@ -17,13 +17,13 @@ from types import TracebackType
 import jinja2
 import markupsafe
 
-from planner.clinic import Clinic
+from planner.guide.clinic import Clinic
 from planner.errors import OutputError, TemplateProblem
-from planner.context import CITATION, GuideContext, build_context
-from planner.context import WEEKDAY_ABBR as _WEEKDAYS
-from planner.models import Plan
-from planner.cache import code_stamp
-from planner.template_cache import template_cache
+from planner.guide.context import CITATION, GuideContext, build_context
+from planner.guide.context import WEEKDAY_ABBR as _WEEKDAYS
+from planner.core.models import Plan
+from planner.core.cache import code_stamp
+from planner.guide.template_cache import template_cache
 
 MARKDOWN_TEMPLATE = "guide.md.j2"
 HTML_TEMPLATE = "guide.html.j2"
@@ -64,10 +64,11 @@ def packaged_templates_dir() -> Path:
     Raises:
         TemplateProblem: neither place holds a templates folder (a broken install).
     """
-    installed = Path(__file__).resolve().parent / "templates"
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "templates"
     if installed.is_dir():
         return installed
-    checkout = Path(__file__).resolve().parent.parent / "templates"
+    checkout = package.parent / "templates"
     if checkout.is_dir():
         return checkout
     raise TemplateProblem("templates/", "built-in templates not found; reinstall rtr-planner")

@@ -2,8 +2,8 @@
 
 Clinical wording comes from the plan and its protocol; only the disclaimer, the
 calendar-import help and the diary key (a plain restatement of the pain rules) are the
-guide's own text. The load chart and month calendar come from :mod:`planner.charts`, the
-diary rows from :mod:`planner.diary`.
+guide's own text. The load chart and month calendar come from :mod:`planner.guide.charts`, the
+diary rows from :mod:`planner.core.diary`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypedDict
 
-from planner.charts import (
+from planner.guide.charts import (
     SERIES,
     MonthGrid,
     WeekLoad,
@@ -25,9 +25,9 @@ from planner.charts import (
     text_bar,
     weekly_load,
 )
-from planner.clinic import Clinic
-from planner.diary import diary_rows
-from planner.models import Day, PhaseSpan, Plan, Reference
+from planner.guide.clinic import Clinic
+from planner.core.diary import diary_rows
+from planner.core.models import Day, PhaseSpan, Plan, Reference
 
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # An inline citation group such as "[R22, R23]".
@@ -426,7 +426,7 @@ def _load_rows(loads: list[WeekLoad]) -> list[LoadRow]:
 
 
 def _diary(plan: Plan) -> list[DiaryPhase]:
-    """The diary rows (see :func:`planner.diary.diary_rows`) grouped by phase."""
+    """The diary rows (see :func:`planner.core.diary.diary_rows`) grouped by phase."""
     days = {day.date: day for day in plan.days}
     phases: list[DiaryPhase] = [
         DiaryPhase(id=span.id, number=n, name=span.name, start=span.start, end=span.end,

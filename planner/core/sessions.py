@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .models import Protocol, Site, Stage
+from planner.core.models import Protocol, Site, Stage
 
 CROSS_MINUTES = 30
 STRENGTH_MINUTES = 30

@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .calendar_options import CalendarHistory, CalendarOptions
-from .clinic import Clinic
-from .errors import OutputError
-from .models import Plan
+from planner.calendar.options import CalendarHistory, CalendarOptions
+from planner.guide.clinic import Clinic
+from planner.errors import OutputError
+from planner.core.models import Plan
 
 if TYPE_CHECKING:
-    from .ics import Revision
+    from planner.calendar.ics import Revision
 
 OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv")
 
@@ -47,7 +47,7 @@ def render_all(plan: Plan, stamp: datetime, options: CalendarOptions | None = No
                clinic: Clinic | None = None) -> dict[str, bytes]:
     """Render the calendar, both guides, the JSON and the CSV, keyed by file name.
 
-    `options`, `previous` and `now` are passed to the calendar (see `planner.ics.revise`);
+    `options`, `previous` and `now` are passed to the calendar (see `planner.calendar.ics.revise`);
     `templates` (override folders, searched first) and `clinic` to the guides.
     """
     return render_plan(plan, stamp, options, previous, now, templates=templates, clinic=clinic)[0]
@@ -57,10 +57,10 @@ def render_plan(plan: Plan, stamp: datetime, options: CalendarOptions | None = N
                 previous: CalendarHistory | None = None,
                 now: datetime | None = None, *, templates: Sequence[Path] = (),
                 clinic: Clinic | None = None) -> tuple[dict[str, bytes], Revision]:
-    """Like `render_all`, also returning the calendar's `planner.ics.Revision` (its counts)."""
-    from .export import calendar_section, to_csv, to_diary_csv, to_json
-    from .ics import render_calendar, revise
-    from .render import render_guides
+    """Like `render_all`, also returning the calendar's `planner.calendar.ics.Revision` (its counts)."""
+    from planner.files.plan_json import calendar_section, to_csv, to_diary_csv, to_json
+    from planner.calendar.ics import render_calendar, revise
+    from planner.guide.render import render_guides
 
     options = options or CalendarOptions()
     revision = revise(plan, options, previous, now)
@@ -84,8 +84,8 @@ def read_previous_calendar(out_dir: Path, plan: Plan) -> CalendarHistory | None:
     (athlete, site or start differ). A plan.json that cannot be read or parsed is an
     OutputError: regenerating over it would silently lose the event revisions.
     """
-    from .export import read_calendar_section
-    from .ics import plan_uid
+    from planner.files.plan_json import read_calendar_section
+    from planner.calendar.ics import plan_uid
 
     path = out_dir / "plan.json"
     if not path.exists():

@@ -37,7 +37,7 @@ Schema::
 ``days`` holds exactly one entry per calendar day from ``summary.start`` to ``summary.end``.
 ``calendar`` is what the next regeneration into the same folder compares against: one record
 per event in plan.ics (``events`` in day order, then ``cancelled``); ``fingerprint`` is the
-sha256 of the event's canonical content (see `planner.ics.EventContent.fingerprint`).
+sha256 of the event's canonical content (see `planner.calendar.ics.EventContent.fingerprint`).
 """
 
 from __future__ import annotations
@@ -49,15 +49,15 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
-from planner.calendar_options import (
+from planner.calendar.options import (
     CalendarHistory,
     CalendarOptions,
     EventRecord,
     options_from_dict,
 )
-from planner.ics import day_uid
-from planner.models import Day, Milestone, PhaseSpan, Plan
-from planner.weekdays import WEEKDAYS
+from planner.calendar.ics import day_uid
+from planner.core.models import Day, Milestone, PhaseSpan, Plan
+from planner.core.names import WEEKDAYS
 
 SCHEMA = "rtr-planner/plan/1"
 
@@ -256,7 +256,7 @@ def _parse_utc(text: str) -> datetime:
 def to_diary_csv(plan: Plan) -> str:
     """The pain and symptom diary as CSV: the guide's diary columns, one row per training day,
     date and planned session filled in, the rest left blank for the runner."""
-    from planner.diary import DIARY_COLUMNS, diary_rows
+    from planner.core.diary import DIARY_COLUMNS, diary_rows
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -15,8 +15,8 @@ from datetime import datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import available_timezones
 
-from .errors import RequestError
-from .usertext import check_text
+from planner.errors import RequestError
+from planner.core.usertext import check_text
 
 # Written as `…Z` times with no VTIMEZONE: every client reads UTC the same way.
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal",

@@ -18,14 +18,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from . import sessions
-from .errors import ReferralRequired, RequestError, UnknownSite
-from .models import (
+from planner.core import sessions
+from planner.errors import ReferralRequired, RequestError, UnknownSite
+from planner.core.models import (
     LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
-from .sessions import Session
-from .usertext import check_text
-from .week import WeekPattern, choose_pattern
+from planner.core.sessions import Session
+from planner.core.usertext import check_text
+from planner.core.week import WeekPattern, choose_pattern
 
 START_WINDOW_DAYS = 366
 

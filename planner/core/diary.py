@@ -1,6 +1,6 @@
 """The pain and symptom diary: one row per training day, for the runner to fill in by hand.
 
-Pure functions over a :class:`~planner.models.Plan`; the guide prints these rows as a sheet
+Pure functions over a :class:`~planner.core.models.Plan`; the guide prints these rows as a sheet
 and ``diary.csv`` writes the same rows with the same columns, so paper and spreadsheet agree.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from planner.models import Plan
+from planner.core.models import Plan
 
 DIARY_COLUMNS = (
     "date",

@@ -28,16 +28,16 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vDDDTypes, vText
 
-from planner.calendar_options import (
+from planner.calendar.options import (
     ALL_DAY_REMINDER,
     UTC_ZONES,
     CalendarHistory,
     CalendarOptions,
     EventRecord,
 )
-from planner.folding import fold_lines
-from planner.models import Day, Plan
-from planner.vtimezone import vtimezone
+from planner.calendar.folding import fold_lines
+from planner.core.models import Day, Plan
+from planner.calendar.vtimezone import vtimezone
 
 PRODID = "-//rtr-planner//Return to Run//EN"
 UID_DOMAIN = "rtr-planner.invalid"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from itertools import combinations
 from typing import NamedTuple
 
-from .errors import RequestError
-from .weekdays import WEEKDAYS
+from planner.errors import RequestError
+from planner.core.names import WEEKDAYS
 
 MAX_REST_DAYS = 3
 

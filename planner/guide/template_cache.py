@@ -17,7 +17,7 @@ import hashlib
 
 import jinja2
 
-from planner.cache import cache_dir
+from planner.core.cache import cache_dir
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):

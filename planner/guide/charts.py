@@ -16,7 +16,7 @@ from typing import NamedTuple, TypedDict
 
 from markupsafe import escape
 
-from planner.models import Day, Plan
+from planner.core.models import Day, Plan
 
 
 class Series(NamedTuple):

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import models
-from .cache import cache_dir, code_stamp, load_entry, store_entry
-from .errors import ProtocolError
-from .models import (
+from planner.core import models
+from planner.core.cache import cache_dir, code_stamp, load_entry, store_entry
+from planner.errors import ProtocolError
+from planner.core.models import (
     CrossOptions,
     CrossTraining,
     GateExtras,

@@ -1,0 +1,1 @@
+"""The guides: the template context, the chart and tables, clinic branding and the renderer."""
