@@ -86,16 +86,15 @@ def _requests(protocol, count: int):
 def in_process(plans: int) -> dict[str, float]:
     """Build and render `plans` plans in this process (all six files each, as `rtr plan`
     writes them); wall time and peak RSS."""
-    from planner.core.engine import build_plan
-    from planner.files.folder import default_stamp, render_all
+    from planner.app import build, default_stamp, render_outputs
     from planner.core.protocol import load_protocol
 
     protocol = load_protocol()
     requests = _requests(protocol, plans)
     started = time.perf_counter()
     for request in requests:
-        plan = build_plan(request, protocol)
-        render_all(plan, default_stamp(plan, environ={}))
+        plan = build(request, protocol)
+        render_outputs(plan, default_stamp(plan, environ={}))
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"plans": plans, "seconds": round(elapsed, 3), "peak_rss_mb": round(peak_kb / 1024, 1)}
@@ -103,12 +102,15 @@ def in_process(plans: int) -> dict[str, float]:
 
 def per_plan_ms(plans: int) -> dict[str, float]:
     """Where the time of one plan goes, in milliseconds, averaged over `plans` plans."""
+    from planner.app import default_stamp
+    from planner.calendar.history import history_section
+    from planner.calendar.ics import render_calendar
     from planner.calendar.options import CalendarOptions
+    from planner.calendar.revision import revise
     from planner.core.engine import build_plan
-    from planner.files.plan_json import calendar_section, to_csv, to_diary_csv, to_json
-    from planner.calendar.ics import render_calendar, revise
-    from planner.files.folder import default_stamp
     from planner.core.protocol import load_protocol
+    from planner.files.plan_json import to_json
+    from planner.files.spreadsheets import to_csv, to_diary_csv
     from planner.guide.render import render_guides
 
     protocol, options = load_protocol(), CalendarOptions()
@@ -122,7 +124,7 @@ def per_plan_ms(plans: int) -> dict[str, float]:
         clock = _add(spent, "calendar", clock)
         render_guides(plan)
         clock = _add(spent, "guides", clock)
-        to_json(plan, calendar_section(revision.history(), options))
+        to_json(plan, history_section(revision.history(), options))
         to_csv(plan), to_diary_csv(plan)
         _add(spent, "json and csv", clock)
     return {name: round(total * 1000 / plans, 2) for name, total in spent.items()}

@@ -14,10 +14,9 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from planner.core.engine import build_plan
+from planner.app import plan_folder
 from planner.core.models import PlanRequest
 from planner.core.names import WEEKDAYS
-from planner.files.folder import default_stamp, render_all, write_outputs
 from planner.core.protocol import load_protocol
 
 HERE = Path(__file__).resolve().parent
@@ -38,10 +37,10 @@ def regenerate(out_root: Path = HERE) -> list[Path]:
             athlete=case["athlete"],
             rest_days=(WEEKDAYS.index(case.get("rest_day", "sunday")),),
         )
-        plan = build_plan(request, protocol)
         folder = out_root / case["folder"]
-        # Stamp from the environment is ignored on purpose: examples must be reproducible.
-        write_outputs(folder, render_all(plan, default_stamp(plan, environ={})), force=True)
+        # Examples must be reproducible: the stamp ignores SOURCE_DATE_EPOCH (environ={}) and
+        # each is a first generation (fresh), not a revision of the committed files.
+        plan_folder(request, folder, force=True, fresh=True, environ={}, protocol=protocol)
         folders.append(folder)
     return folders
 

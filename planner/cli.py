@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -202,34 +202,21 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
                  reminder: timedelta | None, calendar_name: str | None,
                  templates_dir: Path | None, clinic_file: Path | None) -> None:
     """Write plan.ics, guide.md, guide.html, plan.json, plan.csv and diary.csv for one runner."""
-    from planner.guide.clinic import load_clinic
-    from planner.core.engine import build_plan
+    from planner.app import plan_folder
     from planner.core.models import PlanRequest
-    from planner.files.folder import (check_out_dir, default_out_dir, default_stamp,
-                          read_previous_calendar, render_plan, write_outputs)
-    from planner.core.protocol import load_protocol
 
     if not name.strip():
         raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
     options = _calendar_options(at, tz, reminder, calendar_name)
-    # A bad clinic file is a usage error, reported before any plan is built.
-    clinic = load_clinic(clinic_file) if clinic_file is not None else None
     request = PlanRequest(
         site=site, grade=grade, start=start, athlete=name.strip(), rest_days=rest_days,
         cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
         cross=cross or (), bodyweight_support=bodyweight_support,
     )
-    plan = build_plan(request, load_protocol(), today=date.today())
-    out_dir = out or default_out_dir(plan)
-    check_out_dir(out_dir, force)
-    previous = read_previous_calendar(out_dir, plan)
-    # The only clock read: LAST-MODIFIED of events that changed since the earlier plan.
-    files, revision = render_plan(plan, default_stamp(plan), options, previous,
-                                  now=datetime.now(timezone.utc),
-                                  templates=[templates_dir] if templates_dir else [],
-                                  clinic=clinic)
-    written = write_outputs(out_dir, files, force=force)
-    click.echo(plan_summary(plan, out_dir, written, revision.counts))
+    result = plan_folder(request, out, options, force=force,
+                         templates=[templates_dir] if templates_dir else [], clinic=clinic_file,
+                         today=date.today())
+    click.echo(plan_summary(result))
 
 
 def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | None,
@@ -260,9 +247,9 @@ def calendar_changes(counts: dict[str, int]) -> str:
     return f"Calendar: {', '.join(parts)} (regenerated over an earlier plan)"
 
 
-def plan_summary(plan: Any, out_dir: Path, written: list[Path],
-                 counts: dict[str, int] | None = None) -> str:
+def plan_summary(result: Any) -> str:
     """The short summary printed after writing: phases, first run, files, calendar changes."""
+    plan = result.plan
     lines = [f"Return-to-run plan for {plan.request.athlete}: {plan.site.name}, "
              f"{plan.grade.name}, {plan.site.risk} risk"]
     if plan.request.cleared_by:
@@ -270,9 +257,9 @@ def plan_summary(plan: Any, out_dir: Path, written: list[Path],
     for span in plan.phases:
         lines.append(f"  {span.name:<14} {span.start:%a %d %b %Y} – {span.end:%a %d %b %Y}")
     lines.append(f"  First run:     {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
-    if counts is not None:
-        lines.append(calendar_changes(counts))
-    lines.append(f"Wrote {out_dir}/: " + ", ".join(p.name for p in written))
+    if result.changes is not None:
+        lines.append(calendar_changes(result.changes))
+    lines.append(f"Wrote {result.out_dir}/: " + ", ".join(p.name for p in result.written))
     return "\n".join(lines)
 
 

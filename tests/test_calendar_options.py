@@ -29,8 +29,8 @@ from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import IcsTimezoneInfo
 from icalendar import Calendar
 
+from planner.calendar.history import CalendarHistory, history_section
 from planner.calendar.options import (
-    CalendarHistory,
     CalendarOptions,
     format_reminder,
     parse_reminder,
@@ -39,15 +39,11 @@ from planner.calendar.options import (
 )
 from planner.core.engine import build_plan
 from planner.errors import RequestError
-from planner.files.plan_json import calendar_section, read_calendar_section, to_json
-from planner.calendar.ics import (
-    CANCELLED_SUMMARY,
-    calendar_description,
-    calendar_name,
-    plan_uid,
-    revise,
-    to_ics,
-)
+from planner.files.plan_json import read_calendar_section, to_json
+from planner.calendar.events import CANCELLED_SUMMARY
+from planner.calendar.ics import calendar_description, calendar_name, to_ics
+from planner.calendar.revision import revise
+from planner.calendar.uids import plan_uid
 from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 from planner.calendar.vtimezone import observances, vtimezone
@@ -634,7 +630,7 @@ def generation(plan: Plan, options: CalendarOptions, previous: CalendarHistory |
     """Render one generation and read its history back through plan.json."""
     revision = revise(plan, options, previous, now)
     raw = to_ics(plan, STAMP, options, previous, now)
-    document = json.loads(to_json(plan, calendar_section(revision.history(), options)))
+    document = json.loads(to_json(plan, history_section(revision.history(), options)))
     history, stored_options = read_calendar_section(document)
     assert history == revision.history() and stored_options == options
     return raw, history, revision.counts

@@ -160,7 +160,7 @@ def test_csv_has_one_row_per_day_and_round_trips() -> None:
     import csv
     import io
 
-    from planner.files.plan_json import CSV_COLUMNS, to_csv
+    from planner.files.spreadsheets import CSV_COLUMNS, to_csv
 
     plan = plan_for("navicular", 2, STARTS[0], athlete='Zoë, "Z"; \\ 🏃')
     text = to_csv(plan)
@@ -180,7 +180,7 @@ def test_diary_csv_matches_the_guides_diary() -> None:
     import io
 
     from planner.core.diary import DIARY_COLUMNS
-    from planner.files.plan_json import to_diary_csv
+    from planner.files.spreadsheets import to_diary_csv
 
     plan = plan_for("metatarsal", 2, STARTS[0])
     rows = list(csv.reader(io.StringIO(to_diary_csv(plan), newline="")))

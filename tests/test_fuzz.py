@@ -15,7 +15,8 @@ from planner.calendar.options import CalendarOptions, parse_reminder, parse_time
 from planner.core.engine import build_plan
 from planner.errors import RequestError
 from planner.core.models import PlanRequest
-from planner.files.folder import OUTPUT_NAMES, default_stamp, render_all
+from planner.app import default_stamp, render_outputs
+from planner.files.folder import OUTPUT_NAMES
 
 from .conftest import CLEARED, examples
 from .test_calendar_options import assert_parsers_agree, expected_rows
@@ -83,8 +84,8 @@ def test_random_requests_keep_every_promise(request, options):
         raise
     assert_invariants(plan)
     stamp = default_stamp(plan, environ={})
-    files = render_all(plan, stamp, options)
-    assert files == render_all(plan, stamp, options)
+    files = render_outputs(plan, stamp, options).files
+    assert files == render_outputs(plan, stamp, options).files
     assert set(files) == set(OUTPUT_NAMES) and all(files.values())
     assert_parsers_agree(files["plan.ics"], expected_rows(plan, options))
     doc = json.loads(files["plan.json"])

@@ -23,15 +23,9 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
 from planner.core.engine import build_plan
-from planner.calendar.ics import (
-    PRODID,
-    calendar_description,
-    calendar_name,
-    event_uid,
-    exclusive_end,
-    plan_uid,
-    to_ics,
-)
+from planner.calendar.events import exclusive_end
+from planner.calendar.ics import PRODID, calendar_description, calendar_name, to_ics
+from planner.calendar.uids import event_uid, plan_uid
 from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 

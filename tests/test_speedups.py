@@ -26,7 +26,8 @@ from planner.guide import render
 from planner.calendar.options import CalendarOptions
 from planner.errors import ProtocolError
 from planner.calendar.folding import fold_line, fold_lines
-from planner.calendar.ics import build_calendar, render_calendar, revise
+from planner.calendar.ics import build_calendar, render_calendar
+from planner.calendar.revision import revise
 from planner.core.protocol import default_protocol_path, load_protocol
 
 STAMP = datetime(2026, 11, 22, tzinfo=timezone.utc)

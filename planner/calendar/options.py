@@ -1,9 +1,8 @@
-"""Calendar options (session time, time zone, reminder, calendar name) and revision records.
+"""Calendar options: session time, time zone, reminder and calendar name.
 
-The options change only the calendar; the plan itself is the same. The revision records are
-what plan.json remembers about each calendar event (UID, SEQUENCE, LAST-MODIFIED and a
-fingerprint of its content), so a plan regenerated into the same folder can raise SEQUENCE
-on exactly the events that changed. Nothing here does I/O or reads the clock.
+The options change only the calendar; the plan itself is the same. Each option's parser
+raises RequestError with a how-to-fix message, so the command line and plan.json's reader
+check them alike. Nothing here does I/O or reads the clock.
 """
 
 from __future__ import annotations
@@ -11,8 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import NamedTuple
+from datetime import time, timedelta
 from zoneinfo import available_timezones
 
 from planner.errors import RequestError
@@ -157,34 +155,3 @@ def options_from_dict(data: dict) -> CalendarOptions:
         )
     except RequestError as exc:
         raise ValueError(str(exc)) from None
-
-
-class EventRecord(NamedTuple):
-    """What plan.json remembers about one calendar event between generations."""
-
-    uid: str
-    date: date
-    sequence: int
-    last_modified: datetime | None
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class CalendarHistory:
-    """The calendar state of one generated plan: live events and cancelled ones, by UID."""
-
-    plan_id: str
-    events: tuple[EventRecord, ...]
-    cancelled: tuple[EventRecord, ...] = ()
-
-    def record(self, uid: str) -> EventRecord | None:
-        """The previous record of `uid`, live or cancelled, or None if it is new."""
-        return self._by_uid.get(uid)
-
-    @functools.cached_property
-    def _by_uid(self) -> dict[str, EventRecord]:
-        """Records by UID; a UID listed twice (a hand-edited file) keeps its live record."""
-        found: dict[str, EventRecord] = {}
-        for record in self.events + self.cancelled:
-            found.setdefault(record.uid, record)
-        return found

@@ -1,8 +1,8 @@
-"""Render a Plan as deterministic JSON (schema ``rtr-planner/plan/1``).
+"""plan.json: the plan as deterministic JSON (schema ``rtr-planner/plan/1``), and reading it back.
 
 Same plan → same bytes: keys appear in the order below (never sorted at random), text is
 UTF-8 (``ensure_ascii=False``), indent is 2 and the document ends with a newline. Dates are
-ISO 8601 (``YYYY-MM-DD``).
+ISO 8601 (``YYYY-MM-DD``); weekdays are written out (``"monday"`` … ``"sunday"``).
 
 Schema::
 
@@ -10,9 +10,11 @@ Schema::
       "schema": "rtr-planner/plan/1",
       "protocol_version": str,
       "request": {"site": str (site id), "grade": int 1-4, "start": date,
-                  "athlete": str, "rest_day": "monday" … "sunday",
-                  "cleared_by": str | null},
-      "site": {"id": str, "name": str, "risk": str, "bone": str},
+                  "athlete": str, "rest_days": [weekday, …], "run_days": [weekday, …],
+                  "week_start": "monday" | "sunday", "cross": [str, …],
+                  "bodyweight_support": bool, "cleared_by": str | null},
+      "site": {"id": str, "name": str, "risk": "low" | "high",
+               "bone": "cortical" | "trabecular"},
       "grade": {"number": int, "name": str},
       "summary": {"start": date, "first_run": date, "end": date,
                   "weeks": int, "days": int (number of entries in "days")},
@@ -23,7 +25,7 @@ Schema::
                 "total_minutes": int, "gate": str | null,
                 "details": str (plain text, "\\n" line breaks)}],
       "milestones": [{"date": date, "name": str, "detail": str}],
-      "calendar": {                                  # only when given (render_all always does)
+      "calendar": {                                  # only when given (a plan folder always has it)
         "plan_id": str (16 hex digits, the UID stem),
         "options": {"time": "HH:MM" | null, "tz": str | null,
                     "reminder": "30m" | "1h" | … | null, "calendar_name": str | null},
@@ -35,28 +37,24 @@ Schema::
     }
 
 ``days`` holds exactly one entry per calendar day from ``summary.start`` to ``summary.end``.
-``calendar`` is what the next regeneration into the same folder compares against: one record
-per event in plan.ics (``events`` in day order, then ``cancelled``); ``fingerprint`` is the
-sha256 of the event's canonical content (see `planner.calendar.ics.EventContent.fingerprint`).
+``calendar`` is what the next regeneration into the same folder compares against
+(`planner.calendar.history`): one record per event in plan.ics (``events`` in day order, then
+``cancelled``); ``fingerprint`` is the sha256 of the event's canonical content (see
+`planner.calendar.events.EventContent.fingerprint`). ``request`` holds everything the plan was
+built from, so `read_request` can rebuild the plan from the folder alone. The README prints
+this schema and a test checks it against what `to_json` writes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
-from datetime import date, datetime, timezone
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from planner.calendar.options import (
-    CalendarHistory,
-    CalendarOptions,
-    EventRecord,
-    options_from_dict,
-)
-from planner.calendar.ics import day_uid
-from planner.core.models import Day, Milestone, PhaseSpan, Plan
+from planner.calendar.history import CalendarHistory, read_history_section
+from planner.calendar.options import CalendarOptions
+from planner.core.models import Day, Milestone, PhaseSpan, Plan, PlanRequest
 from planner.core.names import WEEKDAYS
 
 SCHEMA = "rtr-planner/plan/1"
@@ -152,50 +150,23 @@ def _milestone(milestone: Milestone) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = ("date", "week", "phase", "kind", "title", "run_minutes", "walk_minutes",
-               "total_minutes", "gate", "details")
+def load_document(path: Path) -> object:
+    """Parse a JSON file; every way it can fail becomes a ValueError with a short reason."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"it is not valid JSON: {exc}") from None
 
 
-def to_csv(plan: Plan) -> str:
-    """Return the plan as CSV, one row per day, for spreadsheets and coaching platforms.
-
-    RFC 4180 style: comma-separated, double quotes where needed, CRLF line ends, UTF-8 text;
-    `details` keeps its line breaks inside the quoted cell.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for day in plan.days:
-        writer.writerow([day.date.isoformat(), day.week, day.phase, day.kind, day.title,
-                         day.run_minutes, day.walk_minutes, day.total_minutes, day.gate or "",
-                         day.details])
-    return out.getvalue()
-
-
-def calendar_section(history: CalendarHistory, options: CalendarOptions) -> dict[str, Any]:
-    """Return plan.json's ``calendar`` section: options and one record per written event."""
-    return {
-        "plan_id": history.plan_id,
-        "options": options.as_dict(),
-        "events": [_event_record(r) for r in history.events],
-        "cancelled": [_event_record(r) for r in history.cancelled],
-    }
-
-
-def _event_record(record: EventRecord) -> dict[str, Any]:
-    """Return one event's revision record."""
-    stamp = record.last_modified
-    return {
-        "uid": record.uid,
-        "date": record.date.isoformat(),
-        "sequence": record.sequence,
-        "last_modified": None if stamp is None else f"{stamp:%Y-%m-%dT%H:%M:%SZ}",
-        "fingerprint": record.fingerprint,
-    }
-
-
-HEX16 = re.compile(r"^[0-9a-f]{16}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+def check_schema(document: Any) -> dict[str, Any]:
+    """Return `document` if it is an rtr-planner plan.json; raise ValueError otherwise."""
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise ValueError(f"it has no \"schema\": \"{SCHEMA}\"")
+    return document
 
 
 def read_calendar_section(document: Any) -> tuple[CalendarHistory, CalendarOptions] | None:
@@ -205,61 +176,64 @@ def read_calendar_section(document: Any) -> tuple[CalendarHistory, CalendarOptio
     ValueError naming the first problem when it is not an rtr-planner plan.json at all, or
     its calendar section is malformed.
     """
-    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        raise ValueError(f"it has no \"schema\": \"{SCHEMA}\"")
-    section = document.get("calendar")
-    if section is None:
-        return None
-    if not isinstance(section, dict) or not HEX16.match(str(section.get("plan_id"))):
-        raise ValueError("its calendar section has no valid plan_id")
-    history = CalendarHistory(
-        plan_id=section["plan_id"],
-        events=_records(section.get("events"), "events", section["plan_id"]),
-        cancelled=_records(section.get("cancelled"), "cancelled", section["plan_id"]),
-    )
-    return history, options_from_dict(section.get("options"))
+    section = check_schema(document).get("calendar")
+    return None if section is None else read_history_section(section)
 
 
-def _records(items: Any, key: str, plan_id: str) -> tuple[EventRecord, ...]:
-    """Parse a list of event records; raise ValueError naming the list on any problem."""
-    if not isinstance(items, list):
-        raise ValueError(f"its calendar {key} is not a list")
-    try:
-        return tuple(_parse_record(item, plan_id) for item in items)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"its calendar {key} list holds a malformed record ({exc})") from None
+def read_request(document: Any) -> PlanRequest:
+    """The request a plan.json was built from, ready for `build_plan` to rebuild the plan.
 
-
-def _parse_record(item: dict[str, Any], plan_id: str) -> EventRecord:
-    """One record from its JSON form; raises KeyError/TypeError/ValueError when malformed."""
-    day = date.fromisoformat(item["date"])
-    sequence, stamp, fingerprint = item["sequence"], item["last_modified"], item["fingerprint"]
-    # Only UIDs this plan would write itself: they are copied into plan.ics as cancellations.
-    if item["uid"] != day_uid(plan_id, day) or type(sequence) is not int or sequence < 0:
-        raise ValueError("bad uid or sequence")
-    if not isinstance(fingerprint, str) or not HEX64.match(fingerprint):
-        raise ValueError("bad fingerprint")
-    return EventRecord(
-        uid=item["uid"],
-        date=day,
-        sequence=sequence,
-        last_modified=None if stamp is None else _parse_utc(stamp),
-        fingerprint=fingerprint,
+    Raises ValueError naming the first field that is missing or of the wrong kind.
+    """
+    found = check_schema(document).get("request")
+    if not isinstance(found, dict):
+        raise ValueError("it has no request section")
+    field = _Fields(found)
+    return PlanRequest(
+        site=field.get("site", str),
+        grade=field.get("grade", int),
+        start=date.fromisoformat(field.get("start", str)),
+        athlete=field.get("athlete", str),
+        rest_days=field.weekdays("rest_days"),
+        cleared_by=field.get("cleared_by", (str, type(None))),
+        run_days=field.weekdays("run_days"),
+        week_start=WEEKDAYS.index(field.choice("week_start", ("monday", "sunday"))),
+        cross=tuple(field.strings("cross")),
+        bodyweight_support=field.get("bodyweight_support", bool),
     )
 
 
-def _parse_utc(text: str) -> datetime:
-    """``YYYY-MM-DDTHH:MM:SSZ`` as an aware UTC datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+class _Fields:
+    """Typed access to the request section; each mismatch is a ValueError naming the field."""
 
+    def __init__(self, section: dict[str, Any]) -> None:
+        self._section = section
 
-def to_diary_csv(plan: Plan) -> str:
-    """The pain and symptom diary as CSV: the guide's diary columns, one row per training day,
-    date and planned session filled in, the rest left blank for the runner."""
-    from planner.core.diary import DIARY_COLUMNS, diary_rows
+    def get(self, key: str, kind: type | tuple[type, ...]) -> Any:
+        """The value of `key` if it is of `kind` (a bool is never an int here)."""
+        value = self._section.get(key)
+        if key not in self._section or not isinstance(value, kind) or (
+                kind is int and isinstance(value, bool)):
+            raise ValueError(f"its request.{key} is missing or malformed")
+        return value
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(DIARY_COLUMNS)
-    writer.writerows(diary_rows(plan))
-    return out.getvalue()
+    def strings(self, key: str) -> list[str]:
+        """A list of strings."""
+        values = self.get(key, list)
+        if not all(isinstance(v, str) for v in values):
+            raise ValueError(f"its request.{key} is not a list of strings")
+        return values
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        """One of `allowed`."""
+        value = self.get(key, str)
+        if value not in allowed:
+            raise ValueError(f"its request.{key} must be one of {', '.join(allowed)}")
+        return value
+
+    def weekdays(self, key: str) -> tuple[int, ...]:
+        """Weekday names as numbers, 0 = Monday."""
+        names = self.strings(key)
+        if not all(name in WEEKDAYS for name in names):
+            raise ValueError(f"its request.{key} holds a name that is not a weekday")
+        return tuple(WEEKDAYS.index(name) for name in names)
