@@ -287,7 +287,7 @@ def test_copied_templates_reproduce_the_default_guides_byte_for_byte(tmp_path, c
 
 
 def test_readme_documents_every_template_variable_and_block():
-    from planner.guide.context import GuideContext
+    from planner.guide.records import GuideContext
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Clinic branding"):readme.index("## The plan")]

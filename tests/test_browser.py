@@ -32,7 +32,8 @@ from planner.core.diary import diary_rows
 from planner.core.engine import build_plan
 from planner.core.models import Plan, PlanRequest
 from planner.core.names import WEEKDAYS
-from planner.guide.render import longdate, render_html
+from planner.guide.filters import longdate
+from planner.guide.render import render_html
 
 from .conftest import FULL_PROFILE, profiled
 

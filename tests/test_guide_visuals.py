@@ -19,21 +19,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.guide.charts import (
-    GATE_SYMBOL,
-    KIND_SYMBOLS,
-    SERIES,
-    day_split,
-    load_chart_svg,
-    month_grids,
-    present_series,
-    text_bar,
-    weekly_load,
-)
-from planner.guide.context import DIARY_KEY, build_context
+from planner.guide.chart import load_chart_svg
+from planner.guide.context import build_context
+from planner.guide.months import GATE_SYMBOL, KIND_SYMBOLS, month_grids
+from planner.guide.tables import SERIES, day_split, present_series, text_bar, weekly_load
+from planner.guide.wording import DIARY_KEY
 from planner.core.diary import DIARY_COLUMNS, DiaryRow, diary_rows
 from planner.core.models import Plan
-from planner.guide.render import longdate, render_html, render_markdown
+from planner.guide.filters import longdate
+from planner.guide.render import render_html, render_markdown
 from .conftest import all_cases, make_plan
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -152,7 +146,7 @@ def test_chart_tells_series_apart_without_colour(plan):
     series=st.sampled_from(SERIES),
 )
 def test_textures_stay_inside_their_bar(x, y, width, height, series):
-    from planner.guide.charts import _Box, _swatch
+    from planner.guide.chart import _Box, _swatch
 
     box = _Box(x, y, x + width, y + height)
     drawn = _swatch(series, box, 0.5)

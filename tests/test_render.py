@@ -22,16 +22,15 @@ from planner.core.engine import build_plan
 from planner.errors import TemplateProblem
 from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
-from planner.guide.context import DISCLAIMER, RED_FLAGS, build_context
+from planner.guide.context import build_context
+from planner.guide.filters import longdate, md_escape, minutes
 from planner.guide.render import (
     TEMPLATE_NAMES,
-    longdate,
-    md_escape,
-    minutes,
     packaged_templates_dir,
     render_html,
     render_markdown,
 )
+from planner.guide.wording import DISCLAIMER, RED_FLAGS
 
 from .conftest import FULL_PROFILE
 

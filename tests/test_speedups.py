@@ -23,6 +23,7 @@ from icalendar.parser.string import _foldline  # icalendar's own folding, the re
 from .conftest import examples, make_plan, profiled
 from planner.core import protocol as protocol_module
 from planner.guide import render
+from planner.guide.context import build_context
 from planner.calendar.options import CalendarOptions
 from planner.errors import ProtocolError
 from planner.calendar.folding import fold_line, fold_lines
@@ -183,7 +184,7 @@ def test_cache_key_follows_the_validating_code(cache_home, tmp_path, monkeypatch
 
 def _guides(plan, extra_dirs=()) -> tuple[str, str]:
     env = render.make_env(extra_dirs)  # a new environment: no templates compiled in memory
-    context = render.build_context(plan)
+    context = build_context(plan)
     return (env.get_template(render.MARKDOWN_TEMPLATE).render(context),
             env.get_template(render.HTML_TEMPLATE).render(context))
 
@@ -222,7 +223,7 @@ def test_unusable_template_cache_still_renders(protocol, cache_home) -> None:
     folder = cache_home / "templates"
     shutil.rmtree(folder)
     folder.write_text("a file where the cache folder was", encoding="utf-8")
-    context = render.build_context(plan)
+    context = build_context(plan)
     warmless = (env.get_template(render.MARKDOWN_TEMPLATE).render(context),
                 env.get_template(render.HTML_TEMPLATE).render(context))
     assert warmless == cold

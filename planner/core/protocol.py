@@ -6,7 +6,6 @@ raises one ProtocolError listing them all, so a clinician editing the data fixes
 
 from __future__ import annotations
 
-import re
 import sys
 import zlib
 from datetime import date
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.core import models
+from planner.core.citations import field_problems, text_problems
 from planner.core.cache import cache_dir, code_stamp, load_entry, store_entry
 from planner.errors import ProtocolError
 from planner.core.models import (
@@ -30,9 +30,6 @@ from planner.core.models import (
     Site,
     Stage,
 )
-
-CITATION = re.compile(r"\[([A-Z][A-Za-z0-9]*(?:,\s*[A-Z][A-Za-z0-9]*)*)\]")
-
 
 class _Reader:
     """Typed access to raw TOML that records problems instead of raising at the first one."""
@@ -297,11 +294,11 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
         for name in (site.id, *site.aliases):
             r.check(name not in names, f"{path}: id or alias '{name}' is used twice")
             names.add(name)
-        for key in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals)):
-            r.check(key in keys, f"{path}: source '{key}' is not in [references]")
+        for field in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals)):
+            r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
         _check_site_timeline(r, protocol, site, path)
-    for path, key in _record_sources(protocol):
-        r.check(key in keys, f"{path}: source '{key}' is not in [references]")
+    for path, field in _record_sources(protocol):
+        r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
     r.check([g.number for g in protocol.grades] == [1, 2, 3, 4], "grades: must be numbered 1, 2, 3, 4")
     r.check([p.id for p in protocol.phases] == ["protect", "reload", "return-to-run", "build"],
             "phases: must be protect, reload, return-to-run, build in that order")
@@ -341,7 +338,7 @@ def _check_risk_order(r: _Reader, protocol: Protocol) -> None:
 
 
 def _check_citations(r: _Reader, raw: Any, keys: set[str], path: str = "protocol") -> None:
-    """Every inline [Rxx] citation in any text must resolve to a reference."""
+    """Every inline citation in any text must be well formed and resolve to a reference."""
     if isinstance(raw, dict):
         for k, v in raw.items():
             if path == "protocol" and k == "references":
@@ -351,6 +348,4 @@ def _check_citations(r: _Reader, raw: Any, keys: set[str], path: str = "protocol
         for i, v in enumerate(raw):
             _check_citations(r, v, keys, f"{path}[{i}]")
     elif isinstance(raw, str):
-        for group in CITATION.findall(raw):
-            for key in re.split(r",\s*", group):
-                r.check(key in keys, f"{path}: cites [{key}], which is not in [references]")
+        r.problems += [f"{path}: {problem}" for problem in text_problems(raw, keys)]

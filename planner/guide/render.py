@@ -8,25 +8,38 @@ beside ``planner/`` in a checkout and inside it (``planner/templates``) in a whe
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 import jinja2
-import markupsafe
 
-from planner.guide.clinic import Clinic
-from planner.errors import OutputError, TemplateProblem
-from planner.guide.context import CITATION, GuideContext, build_context
-from planner.guide.context import WEEKDAY_ABBR as _WEEKDAYS
-from planner.core.models import Plan
 from planner.core.cache import code_stamp
+from planner.core.models import Plan
+from planner.errors import OutputError, TemplateProblem
+from planner.guide.clinic import Clinic
+from planner.guide.context import build_context
+from planner.guide.filters import (
+    cite,
+    isodate,
+    link_citations,
+    longdate,
+    md_cell,
+    md_escape,
+    md_guard,
+    minutes,
+    shortdate,
+)
+from planner.guide.records import GuideContext
 from planner.guide.template_cache import template_cache
 
+
 MARKDOWN_TEMPLATE = "guide.md.j2"
+
+
 HTML_TEMPLATE = "guide.html.j2"
+
+
 TEMPLATE_NAMES = (
     MARKDOWN_TEMPLATE,
     HTML_TEMPLATE,
@@ -42,17 +55,10 @@ TEMPLATE_NAMES = (
     "partials/clinic.md.j2",
     "partials/clinic.html.j2",
 )
+
+
 # An override can extend the built-in guide it replaces: {% extends "builtin/guide.html.j2" %}.
 BUILTIN_PREFIX = "builtin"
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]<>|&~])")
-_MD_LEADING = re.compile(r"^([#+\-=!]|\d+(?=[.)]))")
-_SAFE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-# ---- template files and environment ------------------------------------------------------
 
 
 def packaged_templates_dir() -> Path:
@@ -130,93 +136,6 @@ def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:
         linkcites=link_citations,
     )
     return env
-
-
-# ---- filters -------------------------------------------------------------------------------
-
-
-def longdate(value: date) -> str:
-    """Format a date as ``Mon 2 Mar 2026``, the same on every machine (no locale)."""
-    return f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def shortdate(value: date) -> str:
-    """Format a date as ``2 Mar`` for narrow table cells."""
-    return f"{value.day} {_MONTHS[value.month - 1]}"
-
-
-def isodate(value: date) -> str:
-    """Format a date as ``2026-03-02`` (for HTML ``<time datetime>``)."""
-    return value.isoformat()
-
-
-def minutes(value: int) -> str:
-    """Format a duration: ``0 min``, ``45 min``, ``1 h``, ``2 h 05 min``."""
-    hours, mins = divmod(int(value), 60)
-    if not hours:
-        return f"{mins} min"
-    return f"{hours} h" if not mins else f"{hours} h {mins:02d} min"
-
-
-def md_escape(value: object) -> str:
-    """Make untrusted text (athlete name, clinician) inert inside Markdown.
-
-    Inline markup characters and ``|`` are backslash-escaped so a name cannot break a
-    table or add a link/emphasis/HTML tag; a leading ``#``, ``-``, ``1.`` … is escaped so
-    it cannot start a heading or list; line breaks become spaces.
-    """
-    text = " ".join(str(value).split())
-    text = _MD_INLINE.sub(r"\\\1", text)
-    return _MD_LEADING.sub(_escape_leading, text, count=1)
-
-
-def _escape_leading(match: re.Match[str]) -> str:
-    # "1." starts a list, but "\1" is no escape in CommonMark: escape the dot instead.
-    marker = match.group(1)
-    return marker + "\\" if marker[0].isdigit() else "\\" + marker
-
-
-def md_guard(text: str, *untrusted: str | None) -> str:
-    """Escape, inside trusted protocol wording, the spots where user text was inserted.
-
-    The engine writes the clinician's name into a gate criterion ("cleared by …"); only
-    that part is escaped, so the protocol's own ``[R21]`` citations stay readable.
-    """
-    for value in filter(None, untrusted):
-        text = text.replace(value, md_escape(value))
-    return text
-
-
-def md_cell(value: object) -> str:
-    """Keep trusted text (protocol wording) on one line and ``|``-safe inside a table cell."""
-    return " ".join(str(value).split()).replace("|", "\\|")
-
-
-def cite(keys: Iterable[str]) -> str:
-    """Format source keys as ``[R22] [R23]``."""
-    return " ".join(f"[{key}]" for key in keys)
-
-
-@jinja2.pass_context
-def link_citations(context: jinja2.runtime.Context, text: str) -> markupsafe.Markup:
-    """Escape ``text`` for HTML and turn ``[R22, R23]`` into links to the reference list.
-
-    Only groups whose every key is in the guide's reference list are linked, so a link
-    never points at a missing anchor.
-    """
-    listed = {ref.key for ref in context["references"]}
-    escaped = str(markupsafe.escape(text))
-
-    def link(match: re.Match[str]) -> str:
-        keys = [k.strip() for k in re.split(r"[,;]", match.group(1))]
-        if not all(k in listed and _SAFE_KEY.fullmatch(k) for k in keys):
-            return match.group(0)
-        return "[" + ", ".join(f'<a href="#ref-{k}">{k}</a>' for k in keys) + "]"
-
-    return markupsafe.Markup(CITATION.sub(link, escaped))
-
-
-# ---- rendering -----------------------------------------------------------------------------
 
 
 def render_markdown(plan: Plan, extra_dirs: Sequence[Path] = (), clinic: Clinic | None = None) -> str:
@@ -302,9 +221,6 @@ def _failing_template(tb: TracebackType | None) -> tuple[str | None, int | None]
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
-
-
-# ---- copying the built-in templates ---------------------------------------------------------
 
 
 def copy_templates(dest: Path, force: bool = False) -> list[Path]:

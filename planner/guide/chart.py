@@ -1,139 +1,46 @@
-"""Visual summaries of a plan for the guide: the weekly load chart and the month calendar.
+"""The weekly load chart of the guide: an inline SVG drawn from the plan's weekly loads.
 
-Everything here is pure and deterministic: the chart is an inline SVG string built from the
-plan alone (no clock, no randomness, fixed number formatting), so the same plan always gives
-the same bytes. Nothing is fetched and nothing runs in the browser. Every series and day kind
-is told apart by a pattern or a letter as well as by colour, so a black-and-white printout
-still reads.
+Everything here is pure and deterministic: the chart is an SVG string built from the plan alone
+(no clock, no randomness, fixed number formatting), so the same plan always gives the same
+bytes. Nothing is fetched and nothing runs in the browser. Every series is told apart by a
+pattern as well as by colour, so a black-and-white printout still reads. The data it draws
+comes from `planner.guide.tables`.
 """
 
 from __future__ import annotations
 
-import calendar
 import math
-from datetime import date, timedelta
-from typing import NamedTuple, TypedDict
+from datetime import date
+from typing import NamedTuple
 
 from markupsafe import escape
 
-from planner.core.models import Day, Plan
+from planner.core.models import Plan
+from planner.guide.months import GATE_SYMBOL
+from planner.guide.tables import SERIES, Series, WeekLoad, gate_days, present_series, weekly_load
 
-
-class Series(NamedTuple):
-    """One stacked series of the load chart: its key, label, colour and print pattern."""
-
-    key: str
-    label: str
-    colour: str
-    ink: str
-    pattern: str
-
-
-# Bottom to top. Running is solid and darkest, so the minutes that matter most read first;
-# the others carry a pattern drawn in a darker ink so greyscale print still separates them.
-SERIES = (
-    Series("run", "Running", "#1f4e79", "#1f4e79", "solid"),
-    Series("walk", "Walking", "#a8d5b0", "#2d6a3a", "diagonal"),
-    Series("impact", "Impact prep", "#f3c063", "#7a4b00", "crosshatch"),
-    Series("cross", "Cross-training", "#b9d0ee", "#2b4f80", "dots"),
-    Series("strength", "Strength", "#d9c6ea", "#5b3a7a", "horizontal"),
-)
-SERIES_KEYS = tuple(s.key for s in SERIES)
-
-KIND_SYMBOLS = {"run": "R", "impact": "I", "cross": "X", "strength": "S", "rest": "—"}
-KIND_NAMES = {
-    "run": "Run or walk/run",
-    "impact": "Impact prep",
-    "cross": "Cross-training",
-    "strength": "Strength",
-    "rest": "Rest",
-}
-GATE_SYMBOL = "◆"
-# Written out rather than taken from `calendar.month_name`, which follows the machine's locale.
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
-BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
 
 # Chart geometry in viewBox units. The SVG scales to its container, so the viewBox is kept
 # narrow enough that its text stays legible when a 390-px phone shrinks it to fit.
 WIDTH = 480
+
+
 LEFT, RIGHT = 50, 8
+
+
 PLOT_HEIGHT = 190
+
+
 ROW = 16
+
+
 FONT = 13
+
+
 LABEL_FONT = 12
+
+
 INK = "#1b1f24"
-
-
-# ---- weekly load -----------------------------------------------------------------------------
-
-
-class WeekLoad(NamedTuple):
-    """Minutes of one plan week split into the chart's series (in :data:`SERIES` order)."""
-
-    week: int
-    start: date
-    end: date
-    phases: tuple[str, ...]
-    minutes: tuple[int, ...]
-
-    @property
-    def total(self) -> int:
-        """Every minute of exercise in the week; equals the week table's total time."""
-        return sum(self.minutes)
-
-    def of(self, key: str) -> int:
-        """Minutes of one series, by key (``"run"``, ``"walk"`` …)."""
-        return self.minutes[SERIES_KEYS.index(key)]
-
-
-def day_split(day: Day) -> dict[str, int]:
-    """Split one day's minutes into series; the parts add up to ``day.total_minutes``.
-
-    Walking is counted wherever it happens (walk breaks of walk/run sessions and the brisk
-    walks of the reload phase); what is left of a session goes to its kind.
-    """
-    split = dict.fromkeys(SERIES_KEYS, 0)
-    split["run"] += day.run_minutes
-    split["walk"] += day.walk_minutes
-    remainder = day.total_minutes - day.run_minutes - day.walk_minutes
-    if remainder:
-        split[day.kind if day.kind in split else "walk"] += remainder
-    return split
-
-
-def weekly_load(plan: Plan) -> list[WeekLoad]:
-    """One :class:`WeekLoad` per plan week (``Day.week``), in week order."""
-    names = {span.id: span.name for span in plan.phases}
-    by_week: dict[int, list[Day]] = {}
-    for day in plan.days:
-        by_week.setdefault(day.week, []).append(day)
-    loads = []
-    for week, days in sorted(by_week.items()):
-        totals = dict.fromkeys(SERIES_KEYS, 0)
-        for day in days:
-            for key, value in day_split(day).items():
-                totals[key] += value
-        phases = tuple(dict.fromkeys(names.get(d.phase, d.phase) for d in days))
-        loads.append(WeekLoad(week, days[0].date, days[-1].date, phases,
-                              tuple(totals[k] for k in SERIES_KEYS)))
-    return loads
-
-
-def text_bar(value: int, maximum: int, width: int = 20) -> str:
-    """A bar of block characters for Markdown, ``width`` characters at ``maximum``.
-
-    Eighth blocks keep small differences visible; any value above zero shows at least a
-    sliver, so a short first run never looks like no run.
-    """
-    if value <= 0 or maximum <= 0:
-        return ""
-    eighths = max(1, round(value * width * 8 / maximum))
-    full, part = divmod(eighths, 8)
-    return "█" * full + (BAR_BLOCKS[part] if part else "")
-
-
-# ---- the SVG chart ---------------------------------------------------------------------------
 
 
 def _num(value: float) -> str:
@@ -380,11 +287,6 @@ def _week_labels(loads: list[WeekLoad], axes: _Axes) -> list[str]:
     return out
 
 
-def gate_days(plan: Plan) -> list[Day]:
-    """The days that open with a gate check, in date order."""
-    return [day for day in plan.days if day.gate]
-
-
 def _gate_lines(plan: Plan, axes: _Axes, top: float) -> list[str]:
     """A dashed line from the gate's header label down through the plot, per gate."""
     out = []
@@ -394,12 +296,6 @@ def _gate_lines(plan: Plan, axes: _Axes, top: float) -> list[str]:
                    f'stroke="{INK}" stroke-width="1.3" stroke-dasharray="4 3">'
                    f"<title>{escape(day.gate)}</title></line>")
     return out
-
-
-def present_series(loads: list[WeekLoad]) -> list[Series]:
-    """The chart series these weekly loads use, in stacking order (e.g. no impact prep when
-    the site forbids hopping), so legends and tables never list an empty series."""
-    return [s for i, s in enumerate(SERIES) if any(load.minutes[i] for load in loads)]
 
 
 def _legend(series: list[Series], top: float) -> list[str]:
@@ -470,74 +366,21 @@ def load_chart_svg(plan: Plan) -> str:
     ])
 
 
-# ---- month calendar --------------------------------------------------------------------------
+class LazyChart:
+    """The load chart SVG, drawn only when a template prints it.
 
-
-class CalendarCell(TypedDict):
-    """One plan day in a month grid: its kind as a symbol and a name, and any gate."""
-
-    date: date
-    day: int
-    kind: str
-    symbol: str
-    kind_name: str
-    title: str
-    gate: str | None
-    gate_short: str | None
-
-
-class MonthGrid(TypedDict):
-    """One month: weekday headers in the runner's week order and rows of seven cells."""
-
-    title: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[CalendarCell | None, ...], ...]
-
-
-def _calendar_cell(day: Day) -> CalendarCell:
-    return CalendarCell(
-        date=day.date,
-        day=day.date.day,
-        kind=day.kind,
-        symbol=KIND_SYMBOLS[day.kind],
-        kind_name=KIND_NAMES[day.kind],
-        title=day.title,
-        gate=day.gate,
-        gate_short=day.gate.split(":")[0] if day.gate else None,
-    )
-
-
-def _month_rows(first: date, week_start: int, by_date: dict[date, Day]) -> list[tuple]:
-    """Rows of seven for ``first``'s month; days outside the plan are None, and rows with
-    no plan day at all are dropped (the plan is contiguous, so only the ends lose rows)."""
-    days_in_month = calendar.monthrange(first.year, first.month)[1]
-    offset = (first.weekday() - week_start) % 7
-    cells: list[CalendarCell | None] = [None] * offset
-    for n in range(days_in_month):
-        day = by_date.get(first + timedelta(days=n))
-        cells.append(_calendar_cell(day) if day else None)
-    cells += [None] * (-len(cells) % 7)
-    rows = [tuple(cells[i:i + 7]) for i in range(0, len(cells), 7)]
-    return [row for row in rows if any(row)]
-
-
-def month_grids(plan: Plan, headers: tuple[str, ...]) -> list[MonthGrid]:
-    """One grid per calendar month the plan touches, columns starting on the week start.
-
-    ``headers`` are the seven weekday names in column order (the week table's headers).
+    Drawing it is the costliest part of the context and only the HTML guide shows it; Jinja
+    calls ``__html__`` when autoescaping (the SVG is already escaped) and ``str`` otherwise.
     """
-    by_date = {day.date: day for day in plan.days}
-    grids = []
-    month = plan.start.replace(day=1)
-    while month <= plan.end:
-        rows = _month_rows(month, plan.request.week_start, by_date)
-        grids.append(MonthGrid(title=f"{MONTH_NAMES[month.month - 1]} {month.year}",
-                               headers=headers, rows=tuple(rows)))
-        month = (month + timedelta(days=32)).replace(day=1)
-    return grids
 
+    def __init__(self, plan: Plan) -> None:
+        self._plan = plan
+        self._svg: str | None = None
 
-def calendar_key() -> tuple[tuple[str, str], ...]:
-    """The symbols used in the month grids with what they mean, for the legend."""
-    return (*((KIND_SYMBOLS[k], KIND_NAMES[k]) for k in KIND_SYMBOLS),
-            (GATE_SYMBOL, "gate check before the session"))
+    def __html__(self) -> str:
+        """The SVG element, built once."""
+        if self._svg is None:
+            self._svg = load_chart_svg(self._plan)
+        return self._svg
+
+    __str__ = __html__

@@ -1,0 +1,301 @@
+"""The guide's tables as data: weekly load per series, the week-by-week rows, the walk/run
+stages used, the key dates and the diary grouped by phase.
+
+Pure functions of a plan. The load chart (`planner.guide.chart`) draws the same weekly loads
+the tables list, so the picture and the numbers always agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import date
+from typing import NamedTuple
+
+from planner.core.citations import source_keys
+from planner.core.diary import diary_rows
+from planner.core.models import Day, PhaseSpan, Plan
+from planner.core.names import WEEKDAY_ABBR, WEEKDAY_NAMES
+from planner.guide.records import (
+    DayCell,
+    DiaryLine,
+    DiaryPhase,
+    KeyDate,
+    LoadRow,
+    PhaseRow,
+    StageRow,
+    WeekRow,
+)
+
+
+class Series(NamedTuple):
+    """One stacked series of the load chart: its key, label, colour and print pattern."""
+
+    key: str
+    label: str
+    colour: str
+    ink: str
+    pattern: str
+
+
+# Bottom to top. Running is solid and darkest, so the minutes that matter most read first;
+# the others carry a pattern drawn in a darker ink so greyscale print still separates them.
+SERIES = (
+    Series("run", "Running", "#1f4e79", "#1f4e79", "solid"),
+    Series("walk", "Walking", "#a8d5b0", "#2d6a3a", "diagonal"),
+    Series("impact", "Impact prep", "#f3c063", "#7a4b00", "crosshatch"),
+    Series("cross", "Cross-training", "#b9d0ee", "#2b4f80", "dots"),
+    Series("strength", "Strength", "#d9c6ea", "#5b3a7a", "horizontal"),
+)
+
+
+SERIES_KEYS = tuple(s.key for s in SERIES)
+
+
+BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+class WeekLoad(NamedTuple):
+    """Minutes of one plan week split into the chart's series (in :data:`SERIES` order)."""
+
+    week: int
+    start: date
+    end: date
+    phases: tuple[str, ...]
+    minutes: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        """Every minute of exercise in the week; equals the week table's total time."""
+        return sum(self.minutes)
+
+    def of(self, key: str) -> int:
+        """Minutes of one series, by key (``"run"``, ``"walk"`` …)."""
+        return self.minutes[SERIES_KEYS.index(key)]
+
+
+def day_split(day: Day) -> dict[str, int]:
+    """Split one day's minutes into series; the parts add up to ``day.total_minutes``.
+
+    Walking is counted wherever it happens (walk breaks of walk/run sessions and the brisk
+    walks of the reload phase); what is left of a session goes to its kind.
+    """
+    split = dict.fromkeys(SERIES_KEYS, 0)
+    split["run"] += day.run_minutes
+    split["walk"] += day.walk_minutes
+    remainder = day.total_minutes - day.run_minutes - day.walk_minutes
+    if remainder:
+        split[day.kind if day.kind in split else "walk"] += remainder
+    return split
+
+
+def weekly_load(plan: Plan) -> list[WeekLoad]:
+    """One :class:`WeekLoad` per plan week (``Day.week``), in week order."""
+    names = {span.id: span.name for span in plan.phases}
+    by_week: dict[int, list[Day]] = {}
+    for day in plan.days:
+        by_week.setdefault(day.week, []).append(day)
+    loads = []
+    for week, days in sorted(by_week.items()):
+        totals = dict.fromkeys(SERIES_KEYS, 0)
+        for day in days:
+            for key, value in day_split(day).items():
+                totals[key] += value
+        phases = tuple(dict.fromkeys(names.get(d.phase, d.phase) for d in days))
+        loads.append(WeekLoad(week, days[0].date, days[-1].date, phases,
+                              tuple(totals[k] for k in SERIES_KEYS)))
+    return loads
+
+
+def present_series(loads: list[WeekLoad]) -> list[Series]:
+    """The chart series these weekly loads use, in stacking order (e.g. no impact prep when
+    the site forbids hopping), so legends and tables never list an empty series."""
+    return [s for i, s in enumerate(SERIES) if any(load.minutes[i] for load in loads)]
+
+
+def text_bar(value: int, maximum: int, width: int = 20) -> str:
+    """A bar of block characters for Markdown, ``width`` characters at ``maximum``.
+
+    Eighth blocks keep small differences visible; any value above zero shows at least a
+    sliver, so a short first run never looks like no run.
+    """
+    if value <= 0 or maximum <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / maximum))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (BAR_BLOCKS[part] if part else "")
+
+
+def gate_days(plan: Plan) -> list[Day]:
+    """The days that open with a gate check, in date order."""
+    return [day for day in plan.days if day.gate]
+
+
+def load_rows(loads: list[WeekLoad]) -> list[LoadRow]:
+    top_run = max(load.of("run") for load in loads)
+    return [
+        LoadRow(
+            week=load.week,
+            start=load.start,
+            end=load.end,
+            phases=load.phases,
+            minutes={s.key: load.of(s.key) for s in SERIES},
+            total=load.total,
+            run_bar=text_bar(load.of("run"), top_run),
+        )
+        for load in loads
+    ]
+
+
+def diary_phases(plan: Plan) -> list[DiaryPhase]:
+    """The diary rows (see :func:`planner.core.diary.diary_rows`) grouped by phase."""
+    days = {day.date: day for day in plan.days}
+    phases: list[DiaryPhase] = [
+        DiaryPhase(id=span.id, number=n, name=span.name, start=span.start, end=span.end,
+                   rows=[])
+        for n, span in enumerate(plan.phases, start=1)
+    ]
+    by_id = {phase["id"]: phase for phase in phases}
+    for row in diary_rows(plan):
+        day = days[row.date]
+        rows = by_id[day.phase]["rows"]
+        new_week = bool(rows) and rows[-1]["week"] != day.week
+        rows.append(DiaryLine(date=row.date, session=row.session, kind=day.kind,
+                              gate=day.gate, week=day.week, new_week=new_week))
+    return [phase for phase in phases if phase["rows"]]
+
+
+def phase_row(plan: Plan, span: PhaseSpan, known: set[str]) -> PhaseRow:
+    text = next((p for p in plan.protocol.phases if p.id == span.id), None)
+    return PhaseRow(
+        id=span.id,
+        name=span.name,
+        aim=span.aim,
+        start=span.start,
+        end=span.end,
+        weeks=-(-((span.end - span.start).days + 1) // 7),
+        gate_name=span.gate_name,
+        gate=span.gate,
+        sources=source_keys(text.source, known) if text else (),
+    )
+
+
+def gate_before(plan: Plan, day: date) -> str:
+    """Name of the gate that opens the phase holding ``day`` ("" in the first phase)."""
+    spans = plan.phases
+    index = next(i for i, span in enumerate(spans) if span.start <= day <= span.end)
+    return spans[index - 1].gate_name if index else ""
+
+
+def key_dates(plan: Plan) -> list[KeyDate]:
+    """Start, each gate (the day the next phase may begin), the first run and the end."""
+    spans = plan.phases
+    found = [KeyDate(date=plan.start, label="Plan starts", detail=f"{spans[0].name} phase")]
+    found += [
+        KeyDate(
+            date=span.start,
+            label=prev.gate_name,
+            detail=f"{span.name} phase starts once every point of the gate is met",
+        )
+        for prev, span in itertools.pairwise(spans)
+    ]
+    found.append(KeyDate(date=plan.first_run, label="First walk/run session", detail=""))
+    found.append(KeyDate(date=plan.end, label=spans[-1].gate_name, detail="last day of the plan"))
+    return sorted(found, key=lambda k: k["date"])
+
+
+def week_rows(plan: Plan) -> tuple[tuple[str, ...], list[WeekRow]]:
+    # Plan weeks are calendar weeks from the runner's chosen week start (Monday or Sunday).
+    first = plan.request.week_start
+    by_week: dict[int, list[Day]] = {}
+    for day in plan.days:
+        by_week.setdefault(day.week, []).append(day)
+    headers = tuple(WEEKDAY_ABBR[(first + i) % 7] for i in range(7))
+    rows = [_week_row(plan, n, days, first) for n, days in sorted(by_week.items())]
+    return headers, rows
+
+
+def _week_row(plan: Plan, number: int, days: list[Day], first: int) -> WeekRow:
+    cells: list[DayCell | None] = [None] * 7
+    for day in days:
+        cells[(day.date.weekday() - first) % 7] = _cell(day)
+    names = {span.id: span.name for span in plan.phases}
+    return WeekRow(
+        week=number,
+        start=days[0].date,
+        end=days[-1].date,
+        phases=tuple(dict.fromkeys(names.get(d.phase, d.phase) for d in days)),
+        cells=tuple(cells),
+        run_minutes=sum(d.run_minutes for d in days),
+        total_minutes=sum(d.total_minutes for d in days),
+    )
+
+
+def _cell(day: Day) -> DayCell:
+    return DayCell(
+        date=day.date,
+        kind=day.kind,
+        label=day_label(day),
+        title=day.title,
+        gate=day.gate,
+        gate_short=day.gate.split(":")[0] if day.gate else None,
+        run_minutes=day.run_minutes,
+        total_minutes=day.total_minutes,
+    )
+
+
+def day_label(day: Day) -> str:
+    """Short text for a table cell: the day's title without a leading gate tag.
+
+    The table marks gate days itself, so ``Gate 2 · Cross-train: bike 30 min`` becomes
+    ``Cross-train: bike 30 min``.
+    """
+    head, sep, rest = day.title.partition(" · ")
+    if day.gate and sep and head.lower().startswith("gate"):
+        return rest
+    return day.title
+
+
+def stage_rows(plan: Plan, known: set[str]) -> list[StageRow]:
+    """The protocol's walk/run stages this plan uses, matched by their minutes per session.
+
+    Days carry minutes, not stage ids; continuous build runs match no stage and are skipped.
+    """
+    protocol = plan.protocol
+    candidates = (*protocol.high_risk_stages, *protocol.stages)
+    rows: dict[str, StageRow] = {}
+    for day in plan.days:
+        stage = next((s for s in candidates if _is_stage(day, s.run_minutes, s.walk_minutes)), None)
+        if stage is None or stage.id in rows:
+            continue
+        rows[stage.id] = StageRow(
+            id=stage.id,
+            run=stage.run,
+            walk=stage.walk,
+            reps=stage.reps,
+            run_minutes=stage.run_minutes,
+            total_minutes=stage.total_minutes,
+            first_week=day.week,
+            sources=source_keys(stage.source, known),
+        )
+    return list(rows.values())
+
+
+def _is_stage(day: Day, run_minutes: int, walk_minutes: int) -> bool:
+    return day.kind == "run" and (day.run_minutes, day.walk_minutes) == (run_minutes, walk_minutes)
+
+
+def _day_list(days: Iterable[int]) -> str:
+    names = [WEEKDAY_NAMES[d] for d in sorted(set(days))]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def training_week(plan: Plan) -> str:
+    """One sentence on the runner's week: rest days, run days, preferred cross-training."""
+    runs = {d.date.weekday() for d in plan.days if d.kind == "run"}
+    text = (f"Rest every {_day_list(plan.request.rest_days)}; bone-loading sessions on "
+            f"{_day_list(runs)}, never two days in a row.")
+    if plan.request.cross:
+        text += (" Preferred cross-training: " + ", ".join(plan.request.cross)
+                 + ", where the phase allows it.")
+    return text
