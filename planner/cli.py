@@ -8,8 +8,8 @@ line on stderr, never a traceback.
 from __future__ import annotations
 
 import functools
-import re
-from datetime import date, datetime, time, timedelta
+import importlib
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -19,116 +19,41 @@ from planner.errors import PlannerError, RequestError
 
 if TYPE_CHECKING:
     from planner.calendar.options import CalendarOptions
-from planner.core.names import WEEKDAYS as WEEKDAY_NAMES
-
-NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\s*$")
 
 
-class GradeType(click.ParamType):
-    """MRI grade 1-4 as a whole number."""
+class ParsedType(click.ParamType):
+    """An option value parsed by a core function, whose RequestError becomes a usage error.
 
-    name = "1-4"
+    The parser's module is imported on first use, so ``--help`` and ``rtr sites`` never load
+    date or zone handling.
+    """
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        """Accept 1, 2, 3 or 4; refuse anything else with the valid values."""
-        text = str(value).strip()
-        if text not in ("1", "2", "3", "4"):
-            self.fail(f"'{text}' is not an MRI grade; use 1, 2, 3 or 4.", param, ctx)
-        return int(text)
-
-
-class DateType(click.ParamType):
-    """A calendar date: ISO (2026-03-02) or written out (2 March 2026)."""
-
-    name = "date"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> date:
-        """Parse with dateutil; refuse ambiguous numeric dates and dates without a year."""
-        if isinstance(value, date):
-            return value
-        try:
-            return parse_date(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-class WeekdaysType(click.ParamType):
-    """One or more weekdays, comma-separated: 'sun', 'sat,sun', 'Monday,Wednesday'."""
-
-    name = "days"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
-        """Map day names (or their first three letters) to 0=Monday … 6=Sunday."""
-        if isinstance(value, tuple):
-            return value
-        days = []
-        for part in str(value).split(","):
-            word = part.strip().lower()
-            match = [i for i, day in enumerate(WEEKDAY_NAMES) if len(word) >= 3 and day.startswith(word)]
-            if not match:
-                self.fail(f"'{part.strip()}' is not a weekday; use mon, tue, wed, thu, fri, sat, "
-                          "sun, comma-separated.", param, ctx)
-            days.append(match[0])
-        return tuple(sorted(set(days)))
-
-
-class ListType(click.ParamType):
-    """A comma-separated list of words, e.g. 'bike,pool'."""
-
-    name = "list"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, ...]:
-        """Split on commas, trim and lower-case; drop empty parts."""
-        if isinstance(value, tuple):
-            return value
-        return tuple(dict.fromkeys(p.strip().lower() for p in str(value).split(",") if p.strip()))
-
-
-class CalendarValueType(click.ParamType):
-    """A calendar option parsed by `planner.calendar.options` (time, zone or reminder)."""
-
-    def __init__(self, name: str, parser: str):
+    def __init__(self, name: str, module: str, function: str, *args: str):
         self.name = name
-        self._parser = parser
+        self._where = (module, function)
+        self._args = args
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        """Parse the text; a RequestError becomes a usage error with its how-to-fix message."""
+        """Parse the text; anything already parsed passes through."""
         if not isinstance(value, str):
             return value
-        # Imported here, not at start-up: zone data is only needed when the option is used.
-        from planner.calendar import options as calendar_options
-
+        module, function = self._where
+        parse = getattr(importlib.import_module(module), function)
         try:
-            return getattr(calendar_options, self._parser)(value)
+            return parse(value, *self._args)
         except RequestError as exc:
             self.fail(str(exc), param, ctx)
 
 
-TIME = CalendarValueType("HH:MM", "parse_time")
-ZONE = CalendarValueType("zone", "parse_tz")
-REMINDER = CalendarValueType("30m|1h|none", "parse_reminder")
-CALENDAR_NAME = CalendarValueType("text", "parse_calendar_name")
-
-
-def parse_date(text: str) -> date:
-    """Parse a start date; raise ValueError with a how-to-fix message."""
-    from dateutil import parser
-
-    text = text.strip()
-    if not text:
-        raise ValueError("the date is empty; use YYYY-MM-DD, e.g. 2026-03-02.")
-    numeric = NUMERIC_DATE.match(text)
-    if numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]:
-        raise ValueError(f"'{text}' is ambiguous (day/month or month/day?); use YYYY-MM-DD.")
-    try:
-        # Two different defaults reveal a missing year, month or day.
-        first = parser.parse(text, default=datetime(2000, 1, 1))
-        second = parser.parse(text, default=datetime(2001, 2, 2))
-    except (ValueError, OverflowError, parser.ParserError):
-        raise ValueError(f"'{text}' is not a valid date; use YYYY-MM-DD, e.g. 2026-03-02.") from None
-    if first != second:
-        raise ValueError(f"'{text}' is not a full date with day, month and year; use YYYY-MM-DD.")
-    return first.date()
+REQUEST, CALENDAR = "planner.core.request", "planner.calendar.options"
+GRADE = ParsedType("1-4", REQUEST, "parse_grade")
+DATE = ParsedType("date", REQUEST, "parse_date")
+WEEKDAYS = ParsedType("days", REQUEST, "parse_weekdays", "days")
+WORDS = ParsedType("list", REQUEST, "parse_words")
+TIME = ParsedType("HH:MM", CALENDAR, "parse_time")
+ZONE = ParsedType("zone", CALENDAR, "parse_tz")
+REMINDER = ParsedType("30m|1h|none", CALENDAR, "parse_reminder")
+CALENDAR_NAME = ParsedType("text", CALENDAR, "parse_calendar_name")
 
 
 def _reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -177,15 +102,15 @@ def _one_line(exc: click.ClickException) -> str:
 
 @cli.command("plan")
 @click.option("--site", required=True, help="Injury site id or alias (see 'rtr sites').")
-@click.option("--grade", required=True, type=GradeType(), help="MRI grade, 1-4.")
-@click.option("--start", required=True, type=DateType(), help="First day of the plan (YYYY-MM-DD).")
+@click.option("--grade", required=True, type=GRADE, help="MRI grade, 1-4.")
+@click.option("--start", required=True, type=DATE, help="First day of the plan (YYYY-MM-DD).")
 @click.option("--name", default="Runner", show_default=True, help="Athlete's name, shown in the guide and calendar.")
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: NAME-SITE-START].")
 @click.option("--force", is_flag=True, help="Replace the plan files in an existing output folder.")
-@click.option("--rest-day", "rest_days", type=WeekdaysType(), default="sun", show_default=True, help="Weekly full rest day(s), comma-separated, e.g. sat,sun.")
-@click.option("--run-days", type=WeekdaysType(), help="Weekdays allowed for run and impact days, e.g. mon,wed,fri [default: any].")
+@click.option("--rest-day", "rest_days", type=WEEKDAYS, default="sun", show_default=True, help="Weekly full rest day(s), comma-separated, e.g. sat,sun.")
+@click.option("--run-days", type=WEEKDAYS, help="Weekdays allowed for run and impact days, e.g. mon,wed,fri [default: any].")
 @click.option("--week-start", type=click.Choice(["mon", "sun"], case_sensitive=False), default="mon", show_default=True, help="First day of the week in the guide's tables.")
-@click.option("--cross", type=ListType(), help="Preferred cross-training, comma-separated: bike, swim, pool, elliptical, rower, upper-body (used where the phase allows).")
+@click.option("--cross", type=WORDS, help="Preferred cross-training, comma-separated: bike, swim, pool, elliptical, rower, upper-body (used where the phase allows).")
 @click.option("--bodyweight-support", is_flag=True, help="Runner has an anti-gravity treadmill: early walk/run stages at 50-100% body weight.")
 @click.option("--cleared-by", help="Who cleared a surgeon-led case for conservative rehab, e.g. 'Dr Lee, 2026-03-01'.")
 @click.option("--time", "at", type=TIME, help="Make training sessions timed events starting at this local time, HH:MM (needs --tz); rest days stay all-day.")
@@ -205,8 +130,6 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     from planner.app import plan_folder
     from planner.core.models import PlanRequest
 
-    if not name.strip():
-        raise click.BadParameter("the name is empty; give the athlete's name or leave --name out.", param_hint="'--name'")
     options = _calendar_options(at, tz, reminder, calendar_name)
     request = PlanRequest(
         site=site, grade=grade, start=start, athlete=name.strip(), rest_days=rest_days,

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.core.engine import build_plan, find_site
+from planner.core.engine import build_plan
+from planner.core.request import find_site
 from planner.errors import ReferralRequired, RequestError, UnknownSite
 from planner.core.models import KINDS, LOADING_KINDS, PlanRequest
 from planner.core.protocol import load_protocol

@@ -14,7 +14,7 @@ from datetime import time, timedelta
 from zoneinfo import available_timezones
 
 from planner.errors import RequestError
-from planner.core.usertext import check_text
+from planner.core.request import check_text
 
 # Written as `…Z` times with no VTIMEZONE: every client reads UTC the same way.
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal",

@@ -19,61 +19,12 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from planner.core import sessions
-from planner.errors import ReferralRequired, RequestError, UnknownSite
 from planner.core.models import (
     LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
 from planner.core.sessions import Session
-from planner.core.usertext import check_text
+from planner.core.request import check_request
 from planner.core.week import WeekPattern, choose_pattern
-
-START_WINDOW_DAYS = 366
-
-
-def normalise_site_name(name: str) -> str:
-    """Lower-case a typed site name and turn spaces/underscores into hyphens."""
-    return "-".join(name.strip().lower().replace("_", " ").split())
-
-
-def find_site(protocol: Protocol, name: str) -> Site:
-    """Return the site whose id or alias matches `name`, or raise UnknownSite with suggestions."""
-    wanted = normalise_site_name(name)
-    for site in protocol.sites:
-        if wanted == site.id or wanted in site.aliases:
-            return site
-    import difflib  # only to suggest close names after a typo
-
-    by_name = {n: s.id for s in protocol.sites for n in (s.id, *s.aliases)}
-    close = difflib.get_close_matches(wanted, list(by_name), n=6, cutoff=0.5)
-    suggestions = list(dict.fromkeys(by_name[c] for c in close))[:3]
-    raise UnknownSite(name, suggestions)
-
-
-def check_request(request: PlanRequest, protocol: Protocol, today: date | None) -> Site:
-    """Validate the request values; return the resolved site."""
-    site = find_site(protocol, request.site)
-    if request.grade not in (1, 2, 3, 4):
-        raise RequestError("grade", f"MRI grade must be 1, 2, 3 or 4, not {request.grade}.")
-    for name, days in (("rest_day", request.rest_days), ("run_days", request.run_days)):
-        if any(d not in range(7) for d in days):
-            raise RequestError(name, "weekdays must be monday … sunday.")
-    if request.week_start not in (0, 6):
-        raise RequestError("week_start", "the week starts on monday or sunday.")
-    check_text("name", request.athlete)
-    check_text("cleared_by", request.cleared_by or "")
-    known = dict(protocol.cross_training.modalities)
-    unknown = [m for m in request.cross if m not in known]
-    if unknown:
-        raise RequestError("cross", f"unknown cross-training '{unknown[0]}'; choose from "
-                           f"{', '.join(known)}.")
-    if today is not None and abs((request.start - today).days) > START_WINDOW_DAYS:
-        raise RequestError(
-            "start",
-            f"start date {request.start.isoformat()} is more than a year from today "
-            f"({today.isoformat()}); give the date rehab starts, e.g. {today.isoformat()}.",
-        )
-    return site
-
 
 class _Context(NamedTuple):
     """Everything the day-by-day scheduler needs, resolved once."""
@@ -87,11 +38,12 @@ class _Context(NamedTuple):
 
 
 def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = None) -> Plan:
-    """Build the dated plan. `today` only bounds the start date; pass None to skip that check."""
+    """Build the dated plan. `today` only bounds the start date; pass None to skip that check.
+
+    Raises RequestError (or UnknownSite) for a bad request and ReferralRequired for a
+    surgeon-led case without a clearance (see `planner.core.request.check_request`).
+    """
     site = check_request(request, protocol, today)
-    referral = site.referral_for(request.grade)
-    if referral and not (request.cleared_by or "").strip():
-        raise ReferralRequired(site.name, request.grade, referral.reason)
     request = request._replace(site=site.id)
     pattern = choose_pattern(request.rest_days, request.run_days, protocol.rules.sessions_per_week)
     ctx = _Context(request, protocol, site, site.protection_for(request.grade), pattern,

@@ -13,9 +13,6 @@ from typing import NamedTuple
 from planner.errors import RequestError
 from planner.core.names import WEEKDAYS
 
-MAX_REST_DAYS = 3
-
-
 class WeekPattern(NamedTuple):
     """Weekdays (0 = Monday) by role. A training week starts on `anchor`, a free day that
     follows a rest day, so every phase begins with a non-loading day for its gate."""
@@ -50,14 +47,10 @@ def _score(loading: tuple[int, ...], rest: tuple[int, ...]) -> tuple[int, int, i
 def choose_pattern(rest_days: tuple[int, ...], run_days: tuple[int, ...], sessions: int) -> WeekPattern:
     """Pick `sessions` loading weekdays, never adjacent (cyclically), from the allowed days.
 
+    `rest_days` are one to three weekdays, as `planner.core.request.check_request` ensures.
     Raises RequestError naming the option when the preferences cannot be honoured safely.
     """
     rest = tuple(sorted(set(rest_days)))
-    if not rest:
-        raise RequestError("rest_day", "give at least one rest day a week.")
-    if len(rest) > MAX_REST_DAYS:
-        raise RequestError("rest_day", f"at most {MAX_REST_DAYS} rest days a week "
-                           f"({_names(rest)} is {len(rest)}); training days are needed too.")
     allowed = [d for d in (run_days or range(7)) if d not in rest]
     candidates = [c for c in combinations(sorted(set(allowed)), sessions)
                   if min(_cyclic_gaps(c)) >= 1 and _has_anchor(rest, c)]
