@@ -82,6 +82,7 @@ def assert_invariants(plan) -> None:
             assert d.run_minutes == 0
     _assert_weekly_increase(plan)
     _assert_gates(plan)
+    _assert_stages(plan)
 
 
 def _assert_weekly_increase(plan) -> None:
@@ -100,12 +101,37 @@ def _assert_weekly_increase(plan) -> None:
 
 
 def _assert_gates(plan) -> None:
-    """A gate sits on the first day of every phase after the first, on a non-loading day."""
-    for span in plan.phases[1:]:
+    """A gate sits on the first day of every phase after the first, on a non-loading day;
+    it is the previous phase's gate as data (label, name, checklist), and the title leads
+    with its label."""
+    for prev, span in zip(plan.phases, plan.phases[1:]):
         day = next(d for d in plan.days if d.date == span.start)
         assert day.gate is not None and day.kind not in LOADING_KINDS
+        assert day.gate.name == prev.gate_name and day.gate.criteria == prev.gate
+        assert day.title == f"{day.gate.label} · {day.session}"
+        assert day.gate.name.startswith(day.gate.label + ":")
         assert any(m.date == span.start for m in plan.milestones)
     assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1
+
+
+def _assert_stages(plan) -> None:
+    """Walk/run days name their protocol stage, impact days their step; stages never go back
+    within the return-to-run phase, and single-leg impact never comes before double-leg."""
+    stage_ids = [s.id for s in (*plan.protocol.high_risk_stages, *plan.protocol.stages)]
+    order = []
+    for d in plan.days:
+        if d.kind == "run" and d.phase == "return-to-run":
+            stage = next(s for s in (*plan.protocol.high_risk_stages, *plan.protocol.stages)
+                         if s.id == d.stage)
+            assert (d.run_minutes, d.walk_minutes) == (stage.run_minutes, stage.walk_minutes)
+            order.append(stage_ids.index(d.stage))
+        elif d.kind == "impact":
+            assert d.stage in ("impact-double", "impact-single")
+        else:
+            assert d.stage is None, (d.date, d.kind, d.stage)
+    assert order == sorted(order) and order
+    impact = [d.stage for d in plan.days if d.kind == "impact"]
+    assert impact == sorted(impact)  # "impact-double" sorts before "impact-single"
 
 
 def weeks_to_first_run(plan) -> float:

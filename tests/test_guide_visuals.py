@@ -94,7 +94,7 @@ def test_chart_is_accessible_svg(plan):
     assert root.find(f"{SVG}title").text.startswith("Weekly training minutes")
     desc = root.find(f"{SVG}desc").text
     assert all(span.name in desc for span in plan.phases)
-    assert all(day.gate in desc for day in plan.days if day.gate)
+    assert all(day.gate.name in desc for day in plan.days if day.gate)
 
 
 def test_chart_has_one_stacked_bar_per_week_scaled_to_its_total(plan):
@@ -120,8 +120,8 @@ def test_chart_marks_phases_gates_axes_and_legend(plan):
         assert f"{span.name} phase" in titles
         assert span.name in texts
     for day in (d for d in plan.days if d.gate):
-        assert day.gate in titles
-        assert f"{GATE_SYMBOL} {day.gate.split(':')[0]}" in texts
+        assert day.gate.name in titles
+        assert f"{GATE_SYMBOL} {day.gate.label}" in texts
     assert "Plan week" in texts and "Minutes per week" in texts
     assert "0" in texts and "1" in texts
     used = {s.label for s in present_series(weekly_load(plan))}
@@ -230,7 +230,7 @@ def test_month_grid_cells_carry_kind_symbol_and_gate(plan):
     cells = {c["date"]: c for g in grids for row in g["rows"] for c in row if c}
     for day in plan.days:
         assert cells[day.date]["symbol"] == KIND_SYMBOLS[day.kind]
-        assert cells[day.date]["gate"] == day.gate
+        assert cells[day.date]["gate"] == (day.gate.name if day.gate else None)
 
 
 def test_sunday_week_start_puts_sunday_first(protocol):

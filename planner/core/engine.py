@@ -223,22 +223,18 @@ def _day(
     ctx: _Context,
 ) -> Day:
     protocol, request = ctx.protocol, ctx.request
-    title = session.title
     parts = [session.details]
-    gate_text = None
     if gate is not None:
-        number = gate.gate_name.split(":")[0]
-        title = f"{number} · {title}"
-        gate_text = gate.gate_name
         parts.append(_gate_block(gate))
     parts.append(_pain_block(protocol, session.kind))
     parts.append(f"Phase: {span.name}, plan week {week}.")
     if request.cleared_by and (gate is not None or day == request.start):
         parts.append(f"Cleared for conservative rehab by: {request.cleared_by.strip()}.")
     return Day(
-        date=day, phase=span.id, week=week, kind=session.kind, title=title,
+        date=day, phase=span.id, week=week, kind=session.kind, session=session.title,
         details="\n\n".join(parts), run_minutes=session.run_minutes,
-        walk_minutes=session.walk_minutes, total_minutes=session.total_minutes, gate=gate_text,
+        walk_minutes=session.walk_minutes, total_minutes=session.total_minutes,
+        gate=gate.gate_check if gate is not None else None, stage=session.stage,
     )
 
 
@@ -271,7 +267,7 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
             continue
         i = next(i for i in reversed(indexes) if result[i].phase == "protect" and not result[i].gate)
         session = sessions.rest()
-        result[i] = result[i]._replace(kind="rest", title=session.title, details="\n\n".join(
+        result[i] = result[i]._replace(kind="rest", session=session.title, stage=None, details="\n\n".join(
             [session.details, _pain_block(protocol, "rest"),
              f"Phase: Protect, plan week {result[i].week}."]),
             run_minutes=0, walk_minutes=0, total_minutes=0)

@@ -213,19 +213,38 @@ class PlanRequest(NamedTuple):
     bodyweight_support: bool = False
 
 
+class Gate(NamedTuple):
+    """The gate checked on a day: a short label, the full name and its checklist."""
+
+    label: str
+    name: str
+    criteria: tuple[str, ...]
+
+
 class Day(NamedTuple):
-    """Exactly one entry per calendar day of the plan."""
+    """Exactly one entry per calendar day of the plan.
+
+    `session` is the day's work in a few words; `gate` is the gate checked before it (on the
+    first day of a phase); `stage` names the loading step of a run or impact day (a walk/run
+    stage id such as ``L3``, or ``impact-double`` / ``impact-single``), None on other days.
+    """
 
     date: date
     phase: str
     week: int
     kind: str
-    title: str
+    session: str
     details: str
     run_minutes: int = 0
     walk_minutes: int = 0
     total_minutes: int = 0
-    gate: str | None = None
+    gate: Gate | None = None
+    stage: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The calendar title: the session, after the gate's label on a gate day."""
+        return f"{self.gate.label} · {self.session}" if self.gate else self.session
 
 
 class PhaseSpan(NamedTuple):
@@ -238,6 +257,11 @@ class PhaseSpan(NamedTuple):
     end: date
     gate_name: str
     gate: tuple[str, ...]
+
+    @property
+    def gate_check(self) -> Gate:
+        """The gate that ends this phase, as checked on the first day of the next one."""
+        return Gate(label=self.gate_name.split(":")[0], name=self.gate_name, criteria=self.gate)
 
 
 class Milestone(NamedTuple):

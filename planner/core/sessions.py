@@ -24,6 +24,7 @@ class Session(NamedTuple):
     run_minutes: int = 0
     walk_minutes: int = 0
     total_minutes: int = 0
+    stage: str | None = None
 
 
 def rest() -> Session:
@@ -97,6 +98,7 @@ def reload_impact(walk: int, single_leg: bool, high_risk: bool) -> Session:
         + (" High-risk site: hop only once your clinician has reviewed you (and imaging) and "
            "approved impact work; until then do the strength session instead." if high_risk else ""),
         walk_minutes=walk, total_minutes=walk + IMPACT_MINUTES,
+        stage="impact-single" if single_leg else "impact-double",
     )
 
 
@@ -122,7 +124,7 @@ def run_session(stage: Stage, bodyweight: int | None = None) -> Session:
         f"{body} Warm up with 5 minutes of brisk walking first. Conversational effort. Stay on "
         "this stage until a whole week has been pain-free.",
         run_minutes=stage.run_minutes, walk_minutes=stage.walk_minutes,
-        total_minutes=stage.total_minutes,
+        total_minutes=stage.total_minutes, stage=stage.id,
     )
 
 

@@ -136,7 +136,7 @@ def _day(day: Day) -> dict[str, Any]:
         "run_minutes": day.run_minutes,
         "walk_minutes": day.walk_minutes,
         "total_minutes": day.total_minutes,
-        "gate": day.gate,
+        "gate": day.gate.name if day.gate else None,
         "details": day.details,
     }
 

@@ -26,7 +26,7 @@ def to_csv(plan: Plan) -> str:
     writer.writerow(CSV_COLUMNS)
     for day in plan.days:
         writer.writerow([day.date.isoformat(), day.week, day.phase, day.kind, day.title,
-                         day.run_minutes, day.walk_minutes, day.total_minutes, day.gate or "",
+                         day.run_minutes, day.walk_minutes, day.total_minutes, day.gate.name if day.gate else "",
                          day.details])
     return out.getvalue()
 

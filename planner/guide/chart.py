@@ -124,7 +124,7 @@ def _header(plan: Plan, axes: _Axes) -> list[_Label]:
                      for span in plan.phases], 0)
     first_gate_row = 1 + max(label.row for label in phases)
     gates = _stack([_Label(axes.x(axes.position(plan, day.date)) + 2,
-                           f"{GATE_SYMBOL} {day.gate.split(':')[0]}", False)
+                           f"{GATE_SYMBOL} {day.gate.label}", False)
                     for day in gate_days(plan)], first_gate_row)
     return phases + gates
 
@@ -294,7 +294,7 @@ def _gate_lines(plan: Plan, axes: _Axes, top: float) -> list[str]:
         x = _num(axes.x(axes.position(plan, day.date)))
         out.append(f'<line x1="{x}" x2="{x}" y1="{_num(top)}" y2="{_num(axes.bottom)}" '
                    f'stroke="{INK}" stroke-width="1.3" stroke-dasharray="4 3">'
-                   f"<title>{escape(day.gate)}</title></line>")
+                   f"<title>{escape(day.gate.name)}</title></line>")
     return out
 
 
@@ -329,7 +329,7 @@ def chart_description(plan: Plan, loads: list[WeekLoad]) -> str:
     spans = [f"{span.name} weeks {week_of[span.start]}–{week_of[span.end]}"
              for span in plan.phases]
     text += " Phases: " + "; ".join(spans) + "."
-    gates = [f"{day.gate} in week {day.week}" for day in gate_days(plan)]
+    gates = [f"{day.gate.name} in week {day.week}" for day in gate_days(plan)]
     if gates:
         text += " Gate checks: " + "; ".join(gates) + "."
     return text + " The same numbers are in the table that follows the chart."

@@ -37,8 +37,8 @@ def _calendar_cell(day: Day) -> CalendarCell:
         symbol=KIND_SYMBOLS[day.kind],
         kind_name=KIND_NAMES[day.kind],
         title=day.title,
-        gate=day.gate,
-        gate_short=day.gate.split(":")[0] if day.gate else None,
+        gate=day.gate.name if day.gate else None,
+        gate_short=day.gate.label if day.gate else None,
     )
 
 

@@ -161,7 +161,8 @@ def diary_phases(plan: Plan) -> list[DiaryPhase]:
         rows = by_id[day.phase]["rows"]
         new_week = bool(rows) and rows[-1]["week"] != day.week
         rows.append(DiaryLine(date=row.date, session=row.session, kind=day.kind,
-                              gate=day.gate, week=day.week, new_week=new_week))
+                              gate=day.gate.name if day.gate else None, week=day.week,
+                              new_week=new_week))
     return [phase for phase in phases if phase["rows"]]
 
 
@@ -237,35 +238,29 @@ def _cell(day: Day) -> DayCell:
         kind=day.kind,
         label=day_label(day),
         title=day.title,
-        gate=day.gate,
-        gate_short=day.gate.split(":")[0] if day.gate else None,
+        gate=day.gate.name if day.gate else None,
+        gate_short=day.gate.label if day.gate else None,
         run_minutes=day.run_minutes,
         total_minutes=day.total_minutes,
     )
 
 
 def day_label(day: Day) -> str:
-    """Short text for a table cell: the day's title without a leading gate tag.
+    """Short text for a table cell: the session without the gate's label.
 
-    The table marks gate days itself, so ``Gate 2 · Cross-train: bike 30 min`` becomes
+    The table marks gate days itself, so ``Gate 2 · Cross-train: bike 30 min`` shows as
     ``Cross-train: bike 30 min``.
     """
-    head, sep, rest = day.title.partition(" · ")
-    if day.gate and sep and head.lower().startswith("gate"):
-        return rest
-    return day.title
+    return day.session
 
 
 def stage_rows(plan: Plan, known: set[str]) -> list[StageRow]:
-    """The protocol's walk/run stages this plan uses, matched by their minutes per session.
-
-    Days carry minutes, not stage ids; continuous build runs match no stage and are skipped.
-    """
+    """The protocol's walk/run stages this plan uses, in the order it first uses them."""
     protocol = plan.protocol
-    candidates = (*protocol.high_risk_stages, *protocol.stages)
+    by_id = {s.id: s for s in (*protocol.high_risk_stages, *protocol.stages)}
     rows: dict[str, StageRow] = {}
     for day in plan.days:
-        stage = next((s for s in candidates if _is_stage(day, s.run_minutes, s.walk_minutes)), None)
+        stage = by_id.get(day.stage) if day.stage else None
         if stage is None or stage.id in rows:
             continue
         rows[stage.id] = StageRow(
@@ -279,10 +274,6 @@ def stage_rows(plan: Plan, known: set[str]) -> list[StageRow]:
             sources=source_keys(stage.source, known),
         )
     return list(rows.values())
-
-
-def _is_stage(day: Day, run_minutes: int, walk_minutes: int) -> bool:
-    return day.kind == "run" and (day.run_minutes, day.walk_minutes) == (run_minutes, walk_minutes)
 
 
 def _day_list(days: Iterable[int]) -> str:
