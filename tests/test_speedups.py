@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from icalendar.parser.string import _foldline  # icalendar's own folding, the reference
 
 from .conftest import examples, make_plan, profiled
-from planner.core import protocol as protocol_module
+from planner.core.cache import PACKAGE_ROOT, package_stamp
 from planner.guide import render
 from planner.guide.context import build_context
 from planner.calendar.options import CalendarOptions
@@ -167,16 +167,36 @@ def test_no_cache_switch_writes_nothing(cache_home, monkeypatch) -> None:
     assert not cache_home.exists()
 
 
-def test_cache_key_follows_the_validating_code(cache_home, tmp_path, monkeypatch) -> None:
+PACKAGE_MODULES = sorted(PACKAGE_ROOT.rglob("*.py"))
+
+
+@pytest.mark.parametrize("module", PACKAGE_MODULES,
+                         ids=[str(m.relative_to(PACKAGE_ROOT)) for m in PACKAGE_MODULES])
+def test_editing_any_module_invalidates_both_caches(module, cache_home, tmp_path) -> None:
+    """Validation or rendering code may move between modules, so every module of the package
+    is part of both caches' keys: a cached protocol is reloaded and validated again, and
+    cached templates are recompiled, after an edit anywhere."""
     path = _copy_protocol(tmp_path)
-    data = path.read_bytes()
-    key = protocol_module._cache_key(path, data)
-    stat = os.stat(protocol_module.__file__)
-    os.utime(protocol_module.__file__, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    load_protocol(path)
+    (entry,) = (cache_home / "protocol").glob("*.pickle")
+    stored = entry.read_bytes()
+    settings = render._env_settings()
+    stat = os.stat(module)
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
     try:
-        assert protocol_module._cache_key(path, data) != key
+        assert render._env_settings() != settings
+        assert load_protocol(path) == load_protocol(path)
+        assert entry.read_bytes() != stored  # the entry was rebuilt under the new key
     finally:
-        os.utime(protocol_module.__file__, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_package_stamp_covers_every_module_and_no_cache_files() -> None:
+    names = [name for name, _, _ in package_stamp()]
+    assert package_stamp() == package_stamp() and len(set(names)) == len(PACKAGE_MODULES)
+    assert {"app.py", os.path.join("core", "protocol.py"), os.path.join("guide", "filters.py"),
+            os.path.join("calendar", "ics.py")} <= set(names)
+    assert not any("__pycache__" in name for name in names)
 
 
 # ---- template cache ------------------------------------------------------------------------

@@ -35,10 +35,24 @@ def cache_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path | Non
     return directory
 
 
-def code_stamp(*files: str) -> tuple[tuple[int, int], ...]:
-    """Size and modification time of each of `files` (as Python's own .pyc check uses): part of
-    a cache key, so an entry made by other code is never used."""
-    return tuple((st.st_size, st.st_mtime_ns) for st in map(os.stat, files))
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def package_stamp(root: Path = PACKAGE_ROOT) -> tuple[tuple[str, int, int], ...]:
+    """Path, size and modification time of every module of the package (what Python's own .pyc
+    check compares): part of each cache key, so no entry made by other code is ever used.
+
+    The whole package counts, not a chosen few modules, so moving code from one module to
+    another can never leave a cache trusting an entry that other code produced.
+    """
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = os.path.join(folder, name)
+            st = os.stat(path)
+            found.append((os.path.relpath(path, root), st.st_size, st.st_mtime_ns))
+    return tuple(found)
 
 
 class _Unpickler(pickle.Unpickler):

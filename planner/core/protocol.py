@@ -14,7 +14,7 @@ from typing import Any
 
 from planner.core import models
 from planner.core.citations import field_problems, text_problems
-from planner.core.cache import cache_dir, code_stamp, load_entry, store_entry
+from planner.core.cache import cache_dir, load_entry, package_stamp, store_entry
 from planner.errors import ProtocolError
 from planner.core.models import (
     CrossOptions,
@@ -96,8 +96,8 @@ def _cache_entry(source: Path) -> Path | None:
 
 def _cache_key(source: Path, data: bytes) -> tuple[object, ...]:
     """What a cached protocol must match: the file, its exact content, the Python version
-    and the code that validates and holds it (size and modification time, as for .pyc)."""
-    return (str(source), data, sys.version_info[:2], code_stamp(__file__, models.__file__))
+    and the package's code (every module's size and modification time, as for .pyc)."""
+    return (str(source), data, sys.version_info[:2], package_stamp())
 
 
 def _cacheable_classes() -> dict[tuple[str, str], type]:

@@ -14,7 +14,7 @@ from types import TracebackType
 
 import jinja2
 
-from planner.core.cache import code_stamp
+from planner.core.cache import package_stamp
 from planner.core.models import Plan
 from planner.errors import OutputError, TemplateProblem
 from planner.guide.clinic import Clinic
@@ -99,9 +99,9 @@ _ENV_OPTIONS = dict(
 
 
 def _env_settings() -> str:
-    """What compiled templates depend on besides their source: Jinja and this module's code
-    (which holds the options above), so the template cache never serves stale code."""
-    return f"jinja2 {jinja2.__version__} render.py {code_stamp(__file__)}"
+    """What compiled templates depend on besides their source: Jinja and the package's code
+    (which holds the options above and the filters), so the cache never serves stale code."""
+    return f"jinja2 {jinja2.__version__} {package_stamp()}"
 
 
 def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:
