@@ -282,3 +282,38 @@ def test_broken_earlier_plan_json_is_refused_and_nothing_changes(tmp_path, capsy
                           "plan.json (")
     assert err.rstrip().endswith("move it away or delete it, then run again.")
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+
+
+def test_plan_command_makes_one_call_into_the_seam(tmp_path, capsys, monkeypatch):
+    """The CLI only parses options and calls `planner.app.plan_folder` once with what it
+    parsed; the call goes through to the real seam, whose files are on disk afterwards."""
+    from datetime import time
+
+    from planner import app
+    from planner.calendar.options import CalendarOptions
+
+    calls = []
+    real = app.plan_folder
+
+    def recording(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app, "plan_folder", recording)
+    out = tmp_path / "p"
+    code, printed, err = run(capsys, *plan_args(
+        out, "--name", "  Ana  ", "--rest-day", "sat,sun", "--run-days", "mon,wed,fri",
+        "--week-start", "sun", "--cross", "swim,bike", "--bodyweight-support", "--time", "07:15",
+        "--tz", "Europe/Berlin", "--reminder", "1h", "--calendar-name", "Ana rehab"))
+    assert (code, err) == (0, "")
+    ((args, kwargs),) = calls
+    assert args == (
+        PlanRequest(site="metatarsal", grade=2, start=START, athlete="Ana", rest_days=(5, 6),
+                    run_days=(0, 2, 4), week_start=6, cross=("swim", "bike"),
+                    bodyweight_support=True),
+        out,
+        CalendarOptions(time=time(7, 15), tz="Europe/Berlin", reminder=timedelta(hours=1),
+                        calendar_name="Ana rehab"),
+    )
+    assert kwargs == {"force": False, "templates": [], "clinic": None, "today": TODAY}
+    assert {p.name for p in out.iterdir()} == OUTPUTS and f"Wrote {out}/" in printed

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pytest
+
 from planner.cli import cli
+from planner.files.folder import OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -54,3 +58,44 @@ def test_readme_shows_a_screenshot_of_each_example():
         png = f"examples/{case['folder']}/guide.png"
         assert f"]({png})" in README, png
         assert (ROOT / png).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_readme_python_example_runs_and_writes_real_plans(tmp_path, monkeypatch) -> None:
+    """The README's Python example is run as written, in an empty folder."""
+    section = README[README.index("## Python use"):README.index("## Benchmark")]
+    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    printed = []
+    exec(compile(code, "README.md", "exec"), {"print": lambda *a: printed.append(a)})
+    assert [line[0] for line in printed] == ["Ana", "Ben"]
+    for name in ("Ana", "Ben"):
+        folder = tmp_path / "squad" / name
+        assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUT_NAMES)
+        assert "TZID=Europe/London:" in (folder / "plan.ics").read_text(encoding="utf-8")
+        assert json.loads((folder / "plan.json").read_text(encoding="utf-8"))["request"]["athlete"] == name
+
+
+def test_public_names_are_exported_lazily() -> None:
+    """`import planner` stays cheap (the CLI's --help imports it) and every exported name
+    resolves to the real object."""
+    import subprocess
+    import sys
+
+    import planner
+    from planner.app import plan_folder
+
+    assert planner.plan_folder is plan_folder
+    assert all(getattr(planner, name) is not None for name in planner.__all__)
+    with pytest.raises(AttributeError):
+        planner.no_such_name  # noqa: B018
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, planner; print(sorted(m for m in sys.modules "
+         "if m.startswith(('planner.', 'icalendar', 'jinja2', 'click'))))"],
+        capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_exports_list_matches_the_lazy_table() -> None:
+    import planner
+
+    assert sorted(planner.__all__) == sorted([*planner._EXPORTS, "__version__"])
