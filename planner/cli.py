@@ -101,24 +101,68 @@ def _one_line(exc: click.ClickException) -> str:
 
 
 @cli.command("plan")
-@click.option("--site", required=True, help="Injury site id or alias (see 'rtr sites').")
-@click.option("--grade", required=True, type=GRADE, help="MRI grade, 1-4.")
-@click.option("--start", required=True, type=DATE, help="First day of the plan (YYYY-MM-DD).")
-@click.option("--name", default="Runner", show_default=True, help="Athlete's name, shown in the guide and calendar.")
-@click.option("--out", type=click.Path(path_type=Path), help="Output folder [default: NAME-SITE-START].")
-@click.option("--force", is_flag=True, help="Replace the plan files in an existing output folder.")
-@click.option("--rest-day", "rest_days", type=WEEKDAYS, default="sun", show_default=True, help="Weekly full rest day(s), comma-separated, e.g. sat,sun.")
-@click.option("--run-days", type=WEEKDAYS, help="Weekdays allowed for run and impact days, e.g. mon,wed,fri [default: any].")
-@click.option("--week-start", type=click.Choice(["mon", "sun"], case_sensitive=False), default="mon", show_default=True, help="First day of the week in the guide's tables.")
-@click.option("--cross", type=WORDS, help="Preferred cross-training, comma-separated: bike, swim, pool, elliptical, rower, upper-body (used where the phase allows).")
-@click.option("--bodyweight-support", is_flag=True, help="Runner has an anti-gravity treadmill: early walk/run stages at 50-100% body weight.")
-@click.option("--cleared-by", help="Who cleared a surgeon-led case for conservative rehab, e.g. 'Dr Lee, 2026-03-01'.")
-@click.option("--time", "at", type=TIME, help="Make training sessions timed events starting at this local time, HH:MM (needs --tz); rest days stay all-day.")
-@click.option("--tz", type=ZONE, help="IANA time zone of --time, e.g. Europe/London (needs --time).")
-@click.option("--reminder", type=REMINDER, default="none", show_default=True, help="Alarm on training sessions: 30m, 1h, 90m … before a timed session; all-day sessions remind at 20:00 the evening before.")
-@click.option("--calendar-name", type=CALENDAR_NAME, help="Name of the calendar (X-WR-CALNAME and NAME) [default: Return to run · NAME · SITE].")
-@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of guide template overrides (same names as the built-in ones, see 'rtr templates list'), searched first.")
-@click.option("--clinic", "clinic_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Clinic TOML file (name, contact, logo, accent) whose details brand the guides.")
+@click.option("--site", required=True,
+              help="Injury site id or alias, e.g. metatarsal, shin, pelvis (see 'rtr sites').")
+@click.option("--grade", required=True, type=GRADE,
+              help='MRI grade 1-4: 1 periosteal oedema only … 4 fracture line visible.')
+@click.option("--start", required=True, type=DATE,
+              help=('First day of the plan: ISO (2026-12-07) or written out (7 December 2026); '
+                    'numeric dates such as 03/04/2026 are refused as ambiguous; at most a year '
+                    'from today.'))
+@click.option("--name", default="Runner", show_default=True,
+              help="Athlete's name, shown in the guide and the calendar.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Output folder [default: NAME-SITE-START, e.g. ana-metatarsal-2026-12-07].")
+@click.option("--force", is_flag=True,
+              help=('Replace the plan files in an existing, non-empty output folder; other files '
+                    'in it are left alone.'))
+@click.option("--rest-day", "rest_days", type=WEEKDAYS, default="sun", show_default=True,
+              help='Weekly full rest day(s), comma-separated, e.g. sat,sun; at most three.')
+@click.option("--run-days", type=WEEKDAYS,
+              help=('Weekdays allowed for run and impact days, e.g. mon,wed,fri [default: any]. '
+                    'Three a week are needed, never on consecutive days (Sunday counts as next to'
+                    ' Monday); a choice that cannot be kept safely, e.g. mon,tue, is refused '
+                    '(exit 2).'))
+@click.option("--week-start", type=click.Choice(["mon", "sun"], case_sensitive=False),
+              default="mon", show_default=True,
+              help="First day of each row in the guide's week table and of each plan week.")
+@click.option("--cross", type=WORDS,
+              help=('Preferred cross-training, comma-separated: bike, swim, pool (deep-water '
+                    'running), elliptical, rower, upper-body; used in turn only where the phase '
+                    'allows it (while non-weight-bearing only pool, swim and upper-body; the '
+                    "elliptical only once walking is pain-free), otherwise the phase's default."))
+@click.option("--bodyweight-support", is_flag=True,
+              help=('The runner has an anti-gravity treadmill: the first six walk/run weeks are '
+                    'done on it at 50, 60 … 100% of body weight, then on the ground.'))
+@click.option("--cleared-by",
+              help=('For a surgeon-led case: who cleared the runner for conservative rehab, e.g. '
+                    "'Dr Lee, 2026-12-01'; printed in the guide and the calendar."))
+@click.option("--time", "at", type=TIME,
+              help=('Make training sessions timed events starting at this local time, '
+                    "00:00-23:59, e.g. 07:00; each lasts the session's total minutes. Needs --tz."
+                    ' Rest days stay all-day [default: every day an all-day event].'))
+@click.option("--tz", type=ZONE,
+              help=('IANA time zone of --time, e.g. Europe/London, Australia/Sydney, UTC (any '
+                    'name zoneinfo knows; case does not matter). Needs --time. An unknown name is'
+                    ' refused with up to three close matches.'))
+@click.option("--reminder", type=REMINDER, default="none", show_default=True,
+              help=('One alarm on every training session (never on rest days): 30m, 90m, 1h, 2h …'
+                    ' (1 minute to 24 hours) before a timed session; all-day sessions remind at '
+                    '20:00 the evening before, whatever the amount; none adds no alarm.'))
+@click.option("--calendar-name", type=CALENDAR_NAME,
+              help=("The calendar's name (X-WR-CALNAME and NAME), e.g. 'Ana – rehab' [default: "
+                    'Return to run · NAME · SITE].'))
+@click.option("--templates", "templates_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help=('Folder of guide template overrides with the built-in names (guide.html.j2, '
+                    "partials/style.css.j2 …, see 'rtr templates list'), searched first; it needs"
+                    ' only the files it changes. A broken override is an error naming the '
+                    'template and line (exit 1).'))
+@click.option("--clinic", "clinic_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=('Clinic TOML file (name, optional contact, logo, accent) whose details head '
+                    'both guides, e.g. examples/clinic/clinic.toml; a bad file is a usage error '
+                    '(exit 2) naming the file and key.'))
 @_reports_errors
 def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
                  rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,

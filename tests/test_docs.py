@@ -99,3 +99,71 @@ def test_exports_list_matches_the_lazy_table() -> None:
     import planner
 
     assert sorted(planner.__all__) == sorted([*planner._EXPORTS, "__version__"])
+
+
+def test_readme_options_table_is_generated_from_the_help_text() -> None:
+    """The options table is `rtr plan --help`; `python scripts/readme_options.py` rewrites it."""
+    import runpy
+
+    script = runpy.run_path(str(ROOT / "scripts" / "readme_options.py"))
+    assert script["updated"](README) == README, "run: python scripts/readme_options.py"
+    plan = cli.commands["plan"]
+    for param in plan.params:
+        if param.name != "help":
+            assert f"| `{param.opts[0]}` | {param.help}" in README, param.opts[0]
+
+
+def _readme_json_paths() -> set[str]:
+    """The key paths (``.days[].gate``) the README's plan.json sketch shows."""
+    section = README[README.index("## plan.json"):]
+    opening = section.index("```text\n")
+    block = section[opening:section.index("\n```", opening + 1)]
+    stack: list[list] = []  # [path, kind, last key]
+    paths = set()
+    for token in re.finditer(r'"(\w+)"\s*:|[{}\[\]]', block):
+        text = token.group(0)
+        if token.group(1):
+            stack[-1][2] = token.group(1)
+            paths.add(f"{stack[-1][0]}.{token.group(1)}")
+        elif text in "{[":
+            if not stack:
+                path = ""
+            elif stack[-1][1] == "{":
+                path = f"{stack[-1][0]}.{stack[-1][2]}"
+            else:
+                path = f"{stack[-1][0]}[]"
+            stack.append([path, text, None])
+        else:
+            stack.pop()
+    return paths
+
+
+def _json_paths(value, path: str = "") -> set[str]:
+    """Every key path in a parsed plan.json (lists through their first item)."""
+    if isinstance(value, dict):
+        return {p for key, item in value.items()
+                for p in {f"{path}.{key}"} | _json_paths(item, f"{path}.{key}")}
+    if isinstance(value, list) and value:
+        return _json_paths(value[0], f"{path}[]")
+    return set()
+
+
+def test_readme_plan_json_schema_matches_what_is_written(tmp_path) -> None:
+    """Every field the README shows is written, and every field written is shown."""
+    from planner import PlanRequest, plan_folder
+    from planner.calendar.options import CalendarOptions
+    from datetime import date, time
+
+    request = PlanRequest(site="navicular", grade=2, start=date(2027, 1, 4), athlete="Ana")
+    out = tmp_path / "plan"
+    plan_folder(request, out, CalendarOptions(time(7, 0), "Europe/Berlin"))
+    plan_folder(request._replace(grade=1), out, force=True)  # a shorter plan: fills "cancelled"
+    document = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert document["calendar"]["cancelled"]
+    written = _json_paths(document)
+    # The README says cancelled entries have "the same fields as events".
+    cancelled = {p for p in written if ".cancelled[]" in p}
+    assert {p.replace(".cancelled[]", ".events[]") for p in cancelled} <= written
+    assert _readme_json_paths() == written - cancelled
+    assert written >= {".request.rest_days", ".request.run_days", ".days[].gate",
+                       ".calendar.events[].fingerprint"}
