@@ -98,6 +98,9 @@ def event_calendar(plan: Plan, stamp: datetime, content: EventContent,
     plan's whole calendar, under the same PRODID and METHOD-free (RFC 4791 §4.1).
     """
     cal = Calendar.new(prodid=PRODID)
+    # Calendar.new adds a random UID; a resource's bytes must depend on the plan alone, and
+    # a calendar-level UID (RFC 7986) belongs to the whole calendar, not to one event's file.
+    del cal["UID"]
     if _has_tzid(content.start):
         cal.add_component(vtimezone(str(content.start.tzinfo), plan.start, exclusive_end(plan.end)))
     cal.add_component(_event(content, record, in_utc(stamp)))
