@@ -7,14 +7,18 @@ filters); texts are plain (templates escape them for their format).
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 from planner.core.models import Reference
 from planner.guide.clinic import Clinic
 from planner.guide.wording import ImportGuide
 
-if TYPE_CHECKING:
-    from planner.guide.chart import LazyChart
+
+class HtmlText(Protocol):
+    """Text that Jinja prints as ready-made HTML (`__html__`), as the lazily drawn chart is;
+    typed by its shape so these records need not import the chart that fills them."""
+
+    def __html__(self) -> str: ...
 
 
 class KeyDate(TypedDict):
@@ -180,7 +184,7 @@ class VisualsContext(TypedDict):
 
     load: list[LoadRow]
     load_series: tuple[tuple[str, str], ...]
-    load_chart: LazyChart
+    load_chart: HtmlText
     months: list[MonthGrid]
     calendar_key: tuple[tuple[str, str], ...]
     diary: list[DiaryPhase]
