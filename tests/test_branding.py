@@ -20,7 +20,7 @@ from planner.guide.clinic import Clinic, load_clinic, logo_type
 from planner.errors import ClinicError
 from planner.guide.render import TEMPLATE_NAMES, packaged_templates_dir
 
-from .conftest import run_rtr
+from .helpers import run_rtr
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CLINIC = ROOT / "examples" / "clinic" / "clinic.toml"

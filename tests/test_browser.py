@@ -35,7 +35,7 @@ from planner.core.names import WEEKDAYS
 from planner.guide.filters import longdate
 from planner.guide.render import render_html
 
-from .conftest import FULL_PROFILE, profiled
+from .helpers import FULL_PROFILE, profiled
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

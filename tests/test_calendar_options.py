@@ -48,7 +48,7 @@ from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 from planner.calendar.vtimezone import observances, vtimezone
 
-from .conftest import profiled
+from .helpers import profiled
 
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)

@@ -13,7 +13,7 @@ import pytest
 from planner.core import engine
 from planner.core.models import PlanRequest
 
-from .conftest import run_rtr
+from .helpers import run_rtr
 
 TODAY = date.today()
 START = TODAY + timedelta(days=3)

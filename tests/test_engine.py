@@ -15,7 +15,7 @@ from planner.errors import ReferralRequired, RequestError, UnknownSite
 from planner.core.models import KINDS, LOADING_KINDS, PlanRequest
 from planner.core.protocol import load_protocol
 
-from .conftest import CLEARED, EDGE_STARTS, FULL_PROFILE, all_cases, examples, make_plan
+from .helpers import CLEARED, EDGE_STARTS, FULL_PROFILE, all_cases, examples, make_plan
 
 PROTOCOL = load_protocol()
 SITE_IDS = [s.id for s in PROTOCOL.sites]

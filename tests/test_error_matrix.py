@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 
-from .conftest import run_rtr
+from .helpers import run_rtr
 
 TODAY = date.today()
 GOOD = (TODAY + timedelta(days=2)).isoformat()

@@ -18,7 +18,7 @@ from planner.core.models import PlanRequest
 from planner.app import default_stamp, render_outputs
 from planner.files.folder import OUTPUT_NAMES
 
-from .conftest import CLEARED, examples
+from .helpers import CLEARED, examples
 from .test_calendar_options import assert_parsers_agree, expected_rows
 from .test_engine import MODALITIES, PROTOCOL, SITE_IDS, assert_invariants
 

@@ -28,7 +28,7 @@ from planner.core.diary import DIARY_COLUMNS, DiaryRow, diary_rows
 from planner.core.models import Plan
 from planner.guide.filters import longdate
 from planner.guide.render import render_html, render_markdown
-from .conftest import all_cases, make_plan
+from .helpers import all_cases, make_plan
 
 SVG = "{http://www.w3.org/2000/svg}"
 # The three worked examples' requests, and a long plan that starts mid-week on a Sunday week.

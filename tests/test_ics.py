@@ -29,7 +29,7 @@ from planner.calendar.uids import event_uid, plan_uid
 from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 
-from .conftest import examples, profiled
+from .helpers import examples, profiled
 
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)

@@ -32,7 +32,7 @@ from planner.guide.render import (
 )
 from planner.guide.wording import DISCLAIMER, RED_FLAGS
 
-from .conftest import FULL_PROFILE
+from .helpers import FULL_PROFILE
 
 PROTOCOL = load_protocol()
 CLEARED = "Dr A. Surgeon, orthopaedics, 2026-01-05"

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser.string import _foldline  # icalendar's own folding, the reference
 
-from .conftest import examples, make_plan, profiled
+from .helpers import examples, make_plan, profiled
 from planner.core.cache import PACKAGE_ROOT, package_stamp
 from planner.guide import render
 from planner.guide.context import build_context
