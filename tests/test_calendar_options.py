@@ -15,7 +15,6 @@ start dates; RTR_FULL_TZ_SWEEP=1 checks the VTIMEZONE of every zone zoneinfo kno
 from __future__ import annotations
 
 import functools
-import io
 import json
 import os
 import re
@@ -23,10 +22,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
-import vobject
-from dateutil import tz as dateutil_tz
-from ical.calendar_stream import IcsCalendarStream
-from ical.timezone import IcsTimezoneInfo
 from icalendar import Calendar
 
 from planner.calendar.history import CalendarHistory, history_section
@@ -48,6 +43,19 @@ from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 from planner.calendar.vtimezone import observances, vtimezone
 
+from .checks import (
+    assert_parsers_agree,
+    assert_vtimezone_matches_zoneinfo,
+    assert_wire_format,
+    expected_rows,
+    ical_rows,
+    icalendar_rows,
+    read_ical,
+    read_icalendar,
+    read_vobject,
+    unfold,
+    vobject_rows,
+)
 from .helpers import profiled
 
 PROTOCOL = load_protocol()
@@ -87,8 +95,6 @@ QUICK = [case for case in SWEEP if QUICK_GRADES.get(case[0]) == case[1]]
 FULL = [(site, grade, start, variant, 6) for site, grade in CASES for start in DST_STARTS
         for variant in VARIANTS]
 PARSER_CASES = FULL if os.environ.get("RTR_FULL_ICS_SWEEP") else profiled(SWEEP, QUICK)
-WALL_TIMES = (time(0, 0), time(1, 30), time(2, 30), time(3, 30), time(6, 30), time(12, 0),
-              time(23, 30))
 
 
 def options_for(variant: tuple[str | None, str | None, str | None], name: str | None = None
@@ -110,176 +116,6 @@ def plan_for(site: str, grade: int, start: date, rest_day: int = 6, athlete: str
                           rest_days=(rest_day,), run_days=run_days,
                           cleared_by=CLEARED if referred else None)
     return build_plan(request, PROTOCOL, today=start)
-
-
-# --- what the file must say, stated independently of planner.ics -----------------------
-
-
-def expected_rows(plan: Plan, options: CalendarOptions) -> list[tuple]:
-    """(uid, summary, start, end, alarms) per day: UTC instants for timed, dates for all-day.
-
-    RFC 5545's rule for local times: a skipped time uses the offset before the gap, a
-    repeated one its first occurrence -- which is zoneinfo's fold=0.
-    """
-    rows = []
-    for day in plan.days:
-        training = day.kind != "rest"
-        if options.timed and training:
-            local = datetime.combine(day.date, options.time, tzinfo=ZoneInfo(options.tz))
-            start = local.astimezone(timezone.utc)
-            end = start + timedelta(minutes=day.total_minutes)
-            trigger = None if options.reminder is None else -options.reminder
-        else:
-            start, end = day.date, day.date + timedelta(days=1)
-            trigger = None if options.reminder is None else timedelta(hours=-4)
-        alarms = [("DISPLAY", day.title, trigger)] if training and trigger is not None else []
-        uid = f"rtr-{plan_uid(plan)}-{day.date:%Y%m%d}@rtr-planner.invalid"
-        rows.append((uid, day.title, start, end, alarms))
-    return rows
-
-
-def absolute(value: date | datetime) -> date | datetime:
-    """A date as it is; a datetime (which must be aware) as a UTC instant."""
-    if type(value) is date:
-        return value
-    assert value.tzinfo is not None and value.utcoffset() is not None, value
-    return value.astimezone(timezone.utc)
-
-
-# --- the three parsers ------------------------------------------------------------------
-# Each parser reads a given file once (the last few are kept): a test that checks one calendar
-# several ways reuses the parse, and nothing here changes what a parser returns.
-
-
-@functools.lru_cache(maxsize=4)
-def read_icalendar(raw: bytes) -> Calendar:
-    """Parse with icalendar."""
-    return Calendar.from_ical(raw)
-
-
-@functools.lru_cache(maxsize=4)
-def read_ical(raw: bytes):
-    """Parse with allenporter's `ical`."""
-    return IcsCalendarStream.calendar_from_ics(raw.decode("utf-8"))
-
-
-def icalendar_rows(raw: bytes) -> list[tuple]:
-    """Rows via icalendar, which must record no parse errors."""
-    cal = read_icalendar(raw)
-    cal.validate()
-    assert all(component.errors == [] for component in cal.walk())
-    return [(str(ev["UID"]), str(ev["SUMMARY"]), absolute(ev.start), absolute(ev.end),
-             [(str(a["ACTION"]), str(a["DESCRIPTION"]), a["TRIGGER"].dt)
-              for a in ev.walk("VALARM")])
-            for ev in cal.events]
-
-
-def ical_rows(raw: bytes) -> list[tuple]:
-    """Rows via allenporter's `ical` (strict about value types, TZIDs and alarms)."""
-    cal = read_ical(raw)
-    return [(e.uid, e.summary, absolute(e.dtstart), absolute(e.dtend),
-             [(a.action, a.description, a.trigger) for a in e.alarm])
-            for e in cal.events]
-
-
-@functools.lru_cache(maxsize=4)
-def read_vobject(raw: bytes) -> vobject.base.Component:
-    """Parse with vobject, reading this file's own VTIMEZONEs.
-
-    vobject keeps the first VTIMEZONE it meets for each TZID for the rest of the process
-    (``registerTzinfo`` never replaces one), so without this a file would be read with the
-    VTIMEZONE of an earlier file.
-    """
-    registry = vars(vobject.icalendar)["__tzidMap"]
-    for tzid in [t for t in registry if t != "UTC"]:
-        del registry[tzid]
-    return vobject.readOne(raw.decode("utf-8"), validate=True)
-
-
-def vobject_rows(raw: bytes) -> list[tuple]:
-    """Rows via vobject with validation on; it reads times through our VTIMEZONE."""
-    cal = read_vobject(raw)
-    assert cal.validate(raiseException=True)
-    return [(e.uid.value, e.summary.value, absolute(e.dtstart.value), absolute(e.dtend.value),
-             [(a.action.value, a.description.value, a.trigger.value)
-              for a in e.contents.get("valarm", [])])
-            for e in cal.vevent_list]
-
-
-def assert_parsers_agree(raw: bytes, expected: list[tuple]) -> None:
-    """All three parsers read exactly `expected`, event by event."""
-    for reader in (icalendar_rows, ical_rows, vobject_rows):
-        assert reader(raw) == expected, reader.__name__
-
-
-# --- the VTIMEZONEs, read by each library's own VTIMEZONE reader -------------------------
-
-
-def vtimezone_texts(raw: bytes) -> list[str]:
-    """The text of each VTIMEZONE in a calendar file."""
-    return re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", raw.decode("utf-8"), re.S)
-
-
-def vtimezone_readers(text: str) -> dict[str, object]:
-    """{reader name: tzinfo}, each built by a library from this VTIMEZONE text alone."""
-    wrapped = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{text}END:VCALENDAR\r\n"
-    return {
-        "icalendar": Calendar.from_ical(wrapped).timezones[0].to_tz(lookup_tzid=False),
-        "ical": IcsTimezoneInfo.from_timezone(
-            IcsCalendarStream.calendar_from_ics(wrapped).timezones[0]),
-        "dateutil/vobject": dateutil_tz.tzical(io.StringIO(text)).get(),
-    }
-
-
-def assert_vtimezone_matches_zoneinfo(raw: bytes, first: date, last: date,
-                                      extra: tuple[time, ...] = ()) -> int:
-    """Every VTIMEZONE reader gives zoneinfo's offset at every existing wall time sampled,
-    on every day from `first` - 1 to `last` + 1; returns the number of comparisons."""
-    return sum(_check_vtimezone(text, first, last, extra) for text in vtimezone_texts(raw))
-
-
-@functools.cache
-def _check_vtimezone(text: str, first: date, last: date, extra: tuple[time, ...]) -> int:
-    """The check for one VTIMEZONE text (cached: the readers depend on the text alone)."""
-    tzid = re.search(r"^TZID:(.*)\r$", text, re.M)[1]
-    zone, readers, checked = ZoneInfo(tzid), vtimezone_readers(text), 0
-    day = first - timedelta(days=1)
-    while day <= last + timedelta(days=1):
-        for wall in WALL_TIMES + extra:
-            local = datetime.combine(day, wall)
-            aware = local.replace(tzinfo=zone)
-            if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
-                continue  # skipped by a forward change: never written to a file
-            for name, reader in readers.items():
-                assert local.replace(tzinfo=reader).utcoffset() == aware.utcoffset(), (
-                    tzid, name, local)
-                checked += 1
-        day += timedelta(days=1)
-    return checked
-
-
-# --- wire format ------------------------------------------------------------------------
-
-
-def unfold(raw: bytes) -> list[str]:
-    """Content lines with RFC 5545 folding undone."""
-    return re.sub(r"\r\n[ \t]", "", raw.decode("utf-8")).split("\r\n")[:-1]
-
-
-def assert_wire_format(raw: bytes) -> None:
-    """CRLF everywhere (last line too), ≤75 octets a line, a VTIMEZONE per TZID, ≤1 alarm."""
-    assert raw.endswith(b"\r\n")
-    assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")
-    assert max(len(line) for line in raw.split(b"\r\n")) <= 75
-    lines = unfold(raw)
-    used = {m[1] for ln in lines for m in [re.match(r"^[A-Z-]+;TZID=([^:;]+)", ln)] if m}
-    defined = {ln[5:] for ln in lines if ln.startswith("TZID:")}
-    assert used == defined
-    assert not any("VALUE=DATE;" in ln or ("TZID=" in ln and "VALUE=DATE:" in ln) for ln in lines)
-    assert "RDATE" not in " ".join(ln for ln in lines if ln.startswith("RRULE"))
-    assert not any(ln.startswith("RRULE") and "UNTIL" in ln for ln in lines)
-    events = "\r\n".join(lines).split("BEGIN:VEVENT")[1:]
-    assert all(event.count("BEGIN:VALARM") <= 1 for event in events)
 
 
 # --- the sweep --------------------------------------------------------------------------

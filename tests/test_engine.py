@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import groupby
 
 import pytest
 from hypothesis import given, settings
@@ -12,9 +11,10 @@ from hypothesis import strategies as st
 from planner.core.engine import build_plan
 from planner.core.request import find_site
 from planner.errors import ReferralRequired, RequestError, UnknownSite
-from planner.core.models import KINDS, LOADING_KINDS, PlanRequest
+from planner.core.models import LOADING_KINDS, PlanRequest
 from planner.core.protocol import load_protocol
 
+from .checks import assert_invariants
 from .helpers import CLEARED, EDGE_STARTS, FULL_PROFILE, all_cases, examples, make_plan
 
 PROTOCOL = load_protocol()
@@ -40,98 +40,6 @@ def edge_requests(site: str, grade: int) -> list[tuple]:
         return [(start, rest) for start in EDGE_STARTS for rest in (6, 2)]
     offset = CASES.index((site, grade))
     return [(start, (6, 2)[(offset + i) % 2]) for i, start in enumerate(edge_starts(site, grade))]
-
-
-def assert_invariants(plan) -> None:
-    """Every safety rule a plan must keep, whatever the site, grade, date or rest day."""
-    days = plan.days
-    rules = plan.protocol.rules
-    # Exactly one entry per calendar day, from the start date on, in order.
-    assert days[0].date == plan.request.start
-    assert [d.date for d in days] == [days[0].date + timedelta(i) for i in range(len(days))]
-    assert all(d.kind in KINDS for d in days)
-    # At least 12 weeks.
-    assert len(days) >= rules.min_plan_weeks * 7
-    # No two loading days in a row.
-    for a, b in zip(days, days[1:]):
-        assert not (a.kind in LOADING_KINDS and b.kind in LOADING_KINDS), (a.date, b.date)
-    # A rest day in every Monday-Sunday calendar week and in every plan week.
-    week_start = plan.request.week_start
-    for _, week in groupby(days, key=lambda d: d.date - timedelta((d.date.weekday() - week_start) % 7)):
-        assert any(d.kind == "rest" for d in week)
-    for _, week in groupby(days, key=lambda d: d.week):
-        assert any(d.kind == "rest" for d in week)
-    assert all((d.date.weekday() in plan.request.run_days) or not plan.request.run_days
-               for d in days if d.kind in LOADING_KINDS)
-    # The full pain rules on every loading day; a reminder on every other day.
-    for d in days:
-        if d.kind in LOADING_KINDS:
-            assert "PAIN RULES" in d.details
-            assert all(rule in d.details for rule in plan.pain_rules)
-        elif d.kind == "rest":
-            assert plan.protocol.pain_red_flag in d.details
-        else:
-            assert plan.protocol.pain_reminder in d.details
-    # Running only once the return-to-run phase has started; impact only while reloading.
-    for d in days:
-        if d.kind == "run":
-            assert d.phase in ("return-to-run", "build") and d.run_minutes > 0
-        if d.kind == "impact":
-            assert d.phase == "reload" and plan.site.hop_test
-        if d.kind != "run":
-            assert d.run_minutes == 0
-    _assert_weekly_increase(plan)
-    _assert_gates(plan)
-    _assert_stages(plan)
-
-
-def _assert_weekly_increase(plan) -> None:
-    """Weekly run minutes never rise more than the protocol allows, except after a gate."""
-    rules = plan.protocol.rules
-    limits = {"return-to-run": rules.max_run_increase_pct, "build": rules.max_build_increase_pct}
-    for phase, limit in limits.items():
-        span = next(p for p in plan.phases if p.id == phase)
-        in_phase = (d for d in plan.days if d.phase == phase)
-        weeks = [sum(d.run_minutes for d in w)
-                 for _, w in groupby(in_phase, key=lambda d: (d.date - span.start).days // 7)]
-        peak = weeks[0]
-        for minutes in weeks[1:]:
-            assert minutes <= peak * (100 + limit) / 100, (phase, weeks)
-            peak = max(peak, minutes)
-
-
-def _assert_gates(plan) -> None:
-    """A gate sits on the first day of every phase after the first, on a non-loading day;
-    it is the previous phase's gate as data (label, name, checklist), and the title leads
-    with its label."""
-    for prev, span in zip(plan.phases, plan.phases[1:]):
-        day = next(d for d in plan.days if d.date == span.start)
-        assert day.gate is not None and day.kind not in LOADING_KINDS
-        assert day.gate.name == prev.gate_name and day.gate.criteria == prev.gate
-        assert day.title == f"{day.gate.label} · {day.session}"
-        assert day.gate.name.startswith(day.gate.label + ":")
-        assert any(m.date == span.start for m in plan.milestones)
-    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1
-
-
-def _assert_stages(plan) -> None:
-    """Walk/run days name their protocol stage, impact days their step; stages never go back
-    within the return-to-run phase, and single-leg impact never comes before double-leg."""
-    stage_ids = [s.id for s in (*plan.protocol.high_risk_stages, *plan.protocol.stages)]
-    order = []
-    for d in plan.days:
-        if d.kind == "run" and d.phase == "return-to-run":
-            stage = next(s for s in (*plan.protocol.high_risk_stages, *plan.protocol.stages)
-                         if s.id == d.stage)
-            assert (d.run_minutes, d.walk_minutes) == (stage.run_minutes, stage.walk_minutes)
-            order.append(stage_ids.index(d.stage))
-        elif d.kind == "impact":
-            assert d.stage in ("impact-double", "impact-single")
-        else:
-            assert d.stage is None, (d.date, d.kind, d.stage)
-    assert order == sorted(order) and order
-    impact = [d.stage for d in plan.days if d.kind == "impact"]
-    assert impact == sorted(impact)  # "impact-double" sorts before "impact-single"
 
 
 def weeks_to_first_run(plan) -> float:

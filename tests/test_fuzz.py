@@ -15,12 +15,16 @@ from planner.calendar.options import CalendarOptions, parse_reminder, parse_time
 from planner.core.engine import build_plan
 from planner.errors import RequestError
 from planner.core.models import PlanRequest
+from planner.core.protocol import load_protocol
 from planner.app import default_stamp, render_outputs
 from planner.files.folder import OUTPUT_NAMES
 
+from .checks import assert_invariants, assert_parsers_agree, expected_rows
 from .helpers import CLEARED, examples
-from .test_calendar_options import assert_parsers_agree, expected_rows
-from .test_engine import MODALITIES, PROTOCOL, SITE_IDS, assert_invariants
+
+PROTOCOL = load_protocol()
+SITE_IDS = [s.id for s in PROTOCOL.sites]
+MODALITIES = [name for name, _ in PROTOCOL.cross_training.modalities]
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC",
          "Europe/London", "America/Sao_Paulo", "Pacific/Auckland"]

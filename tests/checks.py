@@ -1,0 +1,293 @@
+"""Checks that several test modules share: the engine's safety invariants, and what a calendar
+file must say read back through three independent parsers (icalendar, allenporter's `ical`,
+vobject), its VTIMEZONEs checked against zoneinfo and its wire format.
+
+They live here, not in a test module, so that a test module never imports another one.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+import vobject
+from dateutil import tz as dateutil_tz
+from ical.calendar_stream import IcsCalendarStream
+from ical.timezone import IcsTimezoneInfo
+from icalendar import Calendar
+
+from planner.calendar.options import CalendarOptions
+from planner.calendar.uids import plan_uid
+from planner.core.models import KINDS, LOADING_KINDS, Plan
+
+WALL_TIMES = (time(0, 0), time(1, 30), time(2, 30), time(3, 30), time(6, 30), time(12, 0),
+              time(23, 30))
+
+
+# --- the engine's safety invariants ----------------------------------------------------
+
+
+def assert_invariants(plan) -> None:
+    """Every safety rule a plan must keep, whatever the site, grade, date or rest day."""
+    days = plan.days
+    rules = plan.protocol.rules
+    # Exactly one entry per calendar day, from the start date on, in order.
+    assert days[0].date == plan.request.start
+    assert [d.date for d in days] == [days[0].date + timedelta(i) for i in range(len(days))]
+    assert all(d.kind in KINDS for d in days)
+    # At least 12 weeks.
+    assert len(days) >= rules.min_plan_weeks * 7
+    # No two loading days in a row.
+    for a, b in zip(days, days[1:]):
+        assert not (a.kind in LOADING_KINDS and b.kind in LOADING_KINDS), (a.date, b.date)
+    # A rest day in every Monday-Sunday calendar week and in every plan week.
+    week_start = plan.request.week_start
+    for _, week in groupby(days, key=lambda d: d.date - timedelta((d.date.weekday() - week_start) % 7)):
+        assert any(d.kind == "rest" for d in week)
+    for _, week in groupby(days, key=lambda d: d.week):
+        assert any(d.kind == "rest" for d in week)
+    assert all((d.date.weekday() in plan.request.run_days) or not plan.request.run_days
+               for d in days if d.kind in LOADING_KINDS)
+    # The full pain rules on every loading day; a reminder on every other day.
+    for d in days:
+        if d.kind in LOADING_KINDS:
+            assert "PAIN RULES" in d.details
+            assert all(rule in d.details for rule in plan.pain_rules)
+        elif d.kind == "rest":
+            assert plan.protocol.pain_red_flag in d.details
+        else:
+            assert plan.protocol.pain_reminder in d.details
+    # Running only once the return-to-run phase has started; impact only while reloading.
+    for d in days:
+        if d.kind == "run":
+            assert d.phase in ("return-to-run", "build") and d.run_minutes > 0
+        if d.kind == "impact":
+            assert d.phase == "reload" and plan.site.hop_test
+        if d.kind != "run":
+            assert d.run_minutes == 0
+    _assert_weekly_increase(plan)
+    _assert_gates(plan)
+    _assert_stages(plan)
+
+
+def _assert_weekly_increase(plan) -> None:
+    """Weekly run minutes never rise more than the protocol allows, except after a gate."""
+    rules = plan.protocol.rules
+    limits = {"return-to-run": rules.max_run_increase_pct, "build": rules.max_build_increase_pct}
+    for phase, limit in limits.items():
+        span = next(p for p in plan.phases if p.id == phase)
+        in_phase = (d for d in plan.days if d.phase == phase)
+        weeks = [sum(d.run_minutes for d in w)
+                 for _, w in groupby(in_phase, key=lambda d: (d.date - span.start).days // 7)]
+        peak = weeks[0]
+        for minutes in weeks[1:]:
+            assert minutes <= peak * (100 + limit) / 100, (phase, weeks)
+            peak = max(peak, minutes)
+
+
+def _assert_gates(plan) -> None:
+    """A gate sits on the first day of every phase after the first, on a non-loading day;
+    it is the previous phase's gate as data (label, name, checklist), and the title leads
+    with its label."""
+    for prev, span in zip(plan.phases, plan.phases[1:]):
+        day = next(d for d in plan.days if d.date == span.start)
+        assert day.gate is not None and day.kind not in LOADING_KINDS
+        assert day.gate.name == prev.gate_name and day.gate.criteria == prev.gate
+        assert day.title == f"{day.gate.label} · {day.session}"
+        assert day.gate.name.startswith(day.gate.label + ":")
+        assert any(m.date == span.start for m in plan.milestones)
+    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1
+
+
+def _assert_stages(plan) -> None:
+    """Walk/run days name their protocol stage, impact days their step; stages never go back
+    within the return-to-run phase, and single-leg impact never comes before double-leg."""
+    stage_ids = [s.id for s in (*plan.protocol.high_risk_stages, *plan.protocol.stages)]
+    order = []
+    for d in plan.days:
+        if d.kind == "run" and d.phase == "return-to-run":
+            stage = next(s for s in (*plan.protocol.high_risk_stages, *plan.protocol.stages)
+                         if s.id == d.stage)
+            assert (d.run_minutes, d.walk_minutes) == (stage.run_minutes, stage.walk_minutes)
+            order.append(stage_ids.index(d.stage))
+        elif d.kind == "impact":
+            assert d.stage in ("impact-double", "impact-single")
+        else:
+            assert d.stage is None, (d.date, d.kind, d.stage)
+    assert order == sorted(order) and order
+    impact = [d.stage for d in plan.days if d.kind == "impact"]
+    assert impact == sorted(impact)  # "impact-double" sorts before "impact-single"
+
+
+# --- what the file must say, stated independently of planner.ics -----------------------
+
+
+def expected_rows(plan: Plan, options: CalendarOptions) -> list[tuple]:
+    """(uid, summary, start, end, alarms) per day: UTC instants for timed, dates for all-day.
+
+    RFC 5545's rule for local times: a skipped time uses the offset before the gap, a
+    repeated one its first occurrence -- which is zoneinfo's fold=0.
+    """
+    rows = []
+    for day in plan.days:
+        training = day.kind != "rest"
+        if options.timed and training:
+            local = datetime.combine(day.date, options.time, tzinfo=ZoneInfo(options.tz))
+            start = local.astimezone(timezone.utc)
+            end = start + timedelta(minutes=day.total_minutes)
+            trigger = None if options.reminder is None else -options.reminder
+        else:
+            start, end = day.date, day.date + timedelta(days=1)
+            trigger = None if options.reminder is None else timedelta(hours=-4)
+        alarms = [("DISPLAY", day.title, trigger)] if training and trigger is not None else []
+        uid = f"rtr-{plan_uid(plan)}-{day.date:%Y%m%d}@rtr-planner.invalid"
+        rows.append((uid, day.title, start, end, alarms))
+    return rows
+
+
+def absolute(value: date | datetime) -> date | datetime:
+    """A date as it is; a datetime (which must be aware) as a UTC instant."""
+    if type(value) is date:
+        return value
+    assert value.tzinfo is not None and value.utcoffset() is not None, value
+    return value.astimezone(timezone.utc)
+
+
+# --- the three parsers ------------------------------------------------------------------
+# Each parser reads a given file once (the last few are kept): a test that checks one calendar
+# several ways reuses the parse, and nothing here changes what a parser returns.
+
+
+@functools.lru_cache(maxsize=4)
+def read_icalendar(raw: bytes) -> Calendar:
+    """Parse with icalendar."""
+    return Calendar.from_ical(raw)
+
+
+@functools.lru_cache(maxsize=4)
+def read_ical(raw: bytes):
+    """Parse with allenporter's `ical`."""
+    return IcsCalendarStream.calendar_from_ics(raw.decode("utf-8"))
+
+
+def icalendar_rows(raw: bytes) -> list[tuple]:
+    """Rows via icalendar, which must record no parse errors."""
+    cal = read_icalendar(raw)
+    cal.validate()
+    assert all(component.errors == [] for component in cal.walk())
+    return [(str(ev["UID"]), str(ev["SUMMARY"]), absolute(ev.start), absolute(ev.end),
+             [(str(a["ACTION"]), str(a["DESCRIPTION"]), a["TRIGGER"].dt)
+              for a in ev.walk("VALARM")])
+            for ev in cal.events]
+
+
+def ical_rows(raw: bytes) -> list[tuple]:
+    """Rows via allenporter's `ical` (strict about value types, TZIDs and alarms)."""
+    cal = read_ical(raw)
+    return [(e.uid, e.summary, absolute(e.dtstart), absolute(e.dtend),
+             [(a.action, a.description, a.trigger) for a in e.alarm])
+            for e in cal.events]
+
+
+@functools.lru_cache(maxsize=4)
+def read_vobject(raw: bytes) -> vobject.base.Component:
+    """Parse with vobject, reading this file's own VTIMEZONEs.
+
+    vobject keeps the first VTIMEZONE it meets for each TZID for the rest of the process
+    (``registerTzinfo`` never replaces one), so without this a file would be read with the
+    VTIMEZONE of an earlier file.
+    """
+    registry = vars(vobject.icalendar)["__tzidMap"]
+    for tzid in [t for t in registry if t != "UTC"]:
+        del registry[tzid]
+    return vobject.readOne(raw.decode("utf-8"), validate=True)
+
+
+def vobject_rows(raw: bytes) -> list[tuple]:
+    """Rows via vobject with validation on; it reads times through our VTIMEZONE."""
+    cal = read_vobject(raw)
+    assert cal.validate(raiseException=True)
+    return [(e.uid.value, e.summary.value, absolute(e.dtstart.value), absolute(e.dtend.value),
+             [(a.action.value, a.description.value, a.trigger.value)
+              for a in e.contents.get("valarm", [])])
+            for e in cal.vevent_list]
+
+
+def assert_parsers_agree(raw: bytes, expected: list[tuple]) -> None:
+    """All three parsers read exactly `expected`, event by event."""
+    for reader in (icalendar_rows, ical_rows, vobject_rows):
+        assert reader(raw) == expected, reader.__name__
+
+
+# --- the VTIMEZONEs, read by each library's own VTIMEZONE reader -------------------------
+
+
+def vtimezone_texts(raw: bytes) -> list[str]:
+    """The text of each VTIMEZONE in a calendar file."""
+    return re.findall(r"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", raw.decode("utf-8"), re.S)
+
+
+def vtimezone_readers(text: str) -> dict[str, object]:
+    """{reader name: tzinfo}, each built by a library from this VTIMEZONE text alone."""
+    wrapped = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{text}END:VCALENDAR\r\n"
+    return {
+        "icalendar": Calendar.from_ical(wrapped).timezones[0].to_tz(lookup_tzid=False),
+        "ical": IcsTimezoneInfo.from_timezone(
+            IcsCalendarStream.calendar_from_ics(wrapped).timezones[0]),
+        "dateutil/vobject": dateutil_tz.tzical(io.StringIO(text)).get(),
+    }
+
+
+def assert_vtimezone_matches_zoneinfo(raw: bytes, first: date, last: date,
+                                      extra: tuple[time, ...] = ()) -> int:
+    """Every VTIMEZONE reader gives zoneinfo's offset at every existing wall time sampled,
+    on every day from `first` - 1 to `last` + 1; returns the number of comparisons."""
+    return sum(_check_vtimezone(text, first, last, extra) for text in vtimezone_texts(raw))
+
+
+@functools.cache
+def _check_vtimezone(text: str, first: date, last: date, extra: tuple[time, ...]) -> int:
+    """The check for one VTIMEZONE text (cached: the readers depend on the text alone)."""
+    tzid = re.search(r"^TZID:(.*)\r$", text, re.M)[1]
+    zone, readers, checked = ZoneInfo(tzid), vtimezone_readers(text), 0
+    day = first - timedelta(days=1)
+    while day <= last + timedelta(days=1):
+        for wall in WALL_TIMES + extra:
+            local = datetime.combine(day, wall)
+            aware = local.replace(tzinfo=zone)
+            if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:
+                continue  # skipped by a forward change: never written to a file
+            for name, reader in readers.items():
+                assert local.replace(tzinfo=reader).utcoffset() == aware.utcoffset(), (
+                    tzid, name, local)
+                checked += 1
+        day += timedelta(days=1)
+    return checked
+
+
+# --- wire format ------------------------------------------------------------------------
+
+
+def unfold(raw: bytes) -> list[str]:
+    """Content lines with RFC 5545 folding undone."""
+    return re.sub(r"\r\n[ \t]", "", raw.decode("utf-8")).split("\r\n")[:-1]
+
+
+def assert_wire_format(raw: bytes) -> None:
+    """CRLF everywhere (last line too), ≤75 octets a line, a VTIMEZONE per TZID, ≤1 alarm."""
+    assert raw.endswith(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 75
+    lines = unfold(raw)
+    used = {m[1] for ln in lines for m in [re.match(r"^[A-Z-]+;TZID=([^:;]+)", ln)] if m}
+    defined = {ln[5:] for ln in lines if ln.startswith("TZID:")}
+    assert used == defined
+    assert not any("VALUE=DATE;" in ln or ("TZID=" in ln and "VALUE=DATE:" in ln) for ln in lines)
+    assert "RDATE" not in " ".join(ln for ln in lines if ln.startswith("RRULE"))
+    assert not any(ln.startswith("RRULE") and "UNTIL" in ln for ln in lines)
+    events = "\r\n".join(lines).split("BEGIN:VEVENT")[1:]
+    assert all(event.count("BEGIN:VALARM") <= 1 for event in events)
