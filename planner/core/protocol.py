@@ -6,15 +6,15 @@ raises one ProtocolError listing them all, so a clinician editing the data fixes
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from planner.core import models
 from planner.core.citations import field_problems, text_problems
-from planner.core.cache import cache_dir, load_entry, package_stamp, store_entry
+from planner.core.cache import cache_dir, read_entry, write_entry
 from planner.errors import ProtocolError
 from planner.core.models import (
     CrossOptions,
@@ -61,9 +61,12 @@ def default_protocol_path() -> Path:
 def load_protocol(path: Path | None = None) -> Protocol:
     """Read and validate a protocol file (the packaged one by default).
 
-    A protocol that validated before is taken from the user's cache (`planner.cache`) when
-    neither the file nor the code that reads it has changed since; parsing the TOML is most
-    of the time the short commands take.
+    The parsed TOML of a file read before is taken from the user's cache
+    (`planner.core.cache`) when the file's content is unchanged: importing and running the
+    TOML parser is most of the time the short commands take. What comes from the cache is
+    plain data and goes through the same full validation as a fresh parse, so a damaged or
+    forged entry is ignored (the file is parsed instead) and can never carry a protocol the
+    validator refuses.
     """
     source = Path(path or default_protocol_path())
     try:
@@ -71,11 +74,10 @@ def load_protocol(path: Path | None = None) -> Protocol:
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProtocolError(str(source), [f"cannot read: {exc}"]) from exc
-    entry, key = _cache_entry(source), _cache_key(source, data)
-    cached = None if entry is None else load_entry(entry, _cacheable_classes())
-    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == key \
-            and isinstance(cached[1], Protocol):
-        return cached[1]
+    directory, key = cache_dir("protocol"), _cache_key(data)
+    cached = None if directory is None else _cached_protocol(directory, source, key)
+    if cached is not None:
+        return cached
     import tomllib  # only on a cache miss: importing it costs as much as the cached load
 
     try:
@@ -83,29 +85,65 @@ def load_protocol(path: Path | None = None) -> Protocol:
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(str(source), [f"not valid TOML: {exc}"]) from exc
     protocol = parse_protocol(raw, str(source))
+    entry = None if directory is None else _encode_entry(key, raw)
     if entry is not None:
-        store_entry(entry, (key, protocol))
+        write_entry(directory, _entry_name(source), entry)
     return protocol
 
 
-def _cache_entry(source: Path) -> Path | None:
-    """Where the validated protocol read from `source` is cached (one entry per file)."""
-    directory = cache_dir("protocol")
-    return None if directory is None else directory / f"{zlib.crc32(bytes(source)):08x}.pickle"
+def _entry_name(source: Path) -> str:
+    """The cache entry for the protocol read from `source` (one entry per file)."""
+    return f"{zlib.crc32(bytes(source)):08x}.json"
 
 
-def _cache_key(source: Path, data: bytes) -> tuple[object, ...]:
-    """What a cached protocol must match: the file, its exact content, the Python version
-    and the package's code (every module's size and modification time, as for .pyc)."""
-    return (str(source), data, sys.version_info[:2], package_stamp())
+def _cache_key(data: bytes) -> str:
+    """What a cached parse must match: the file's exact content and the Python version (whose
+    tomllib did the parsing)."""
+    version = ".".join(map(str, sys.version_info[:2]))
+    return f"{hashlib.sha256(data).hexdigest()} python {version}"
 
 
-def _cacheable_classes() -> dict[tuple[str, str], type]:
-    """The classes a cached protocol may contain: the frozen models and dates."""
-    allowed: dict[tuple[str, str], type] = {("datetime", "date"): date}
-    allowed.update({(models.__name__, name): value for name, value in vars(models).items()
-                    if isinstance(value, type) and value.__module__ == models.__name__})
-    return allowed
+def _cached_protocol(directory: Path, source: Path, key: str) -> Protocol | None:
+    """The protocol validated afresh from the cached parse of `source`, or None if there is
+    none, it is for other content, or it fails to decode or to validate."""
+    import json
+
+    data = read_entry(directory, _entry_name(source))
+    if data is None:
+        return None
+    try:
+        entry = json.loads(data, object_hook=_decode_dates)
+        if not isinstance(entry, dict) or entry.get("key") != key \
+                or not isinstance(entry.get("protocol"), dict):
+            return None
+        return parse_protocol(entry["protocol"], str(source))
+    except (ValueError, TypeError, RecursionError, ProtocolError):
+        return None
+
+
+def _encode_entry(key: str, raw: dict[str, Any]) -> bytes | None:
+    """The cache entry for a parse, or None if it holds a value JSON cannot carry."""
+    import json
+
+    def encode(value: object) -> object:
+        if isinstance(value, date):
+            return {_DATE: value.isoformat()}
+        raise TypeError(f"cannot cache a {type(value).__name__}")
+
+    try:
+        text = json.dumps({"key": key, "protocol": raw}, default=encode, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    return text.encode("utf-8")
+
+
+_DATE = "$date"  # TOML dates are the only non-JSON values a protocol holds
+
+
+def _decode_dates(table: dict[str, Any]) -> object:
+    if len(table) == 1 and isinstance(table.get(_DATE), str):
+        return date.fromisoformat(table[_DATE])
+    return table
 
 
 def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
