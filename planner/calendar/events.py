@@ -42,14 +42,24 @@ def session_span(day: date, options: CalendarOptions, minutes: int) -> tuple[dat
     repeated when clocks go back means its first occurrence, and a time skipped when clocks
     go forward (02:30 in Berlin on the last Sunday of March) uses the offset before the gap,
     so the session moves forward by the gap (03:30) and is written as that existing time.
-    The end is start + `minutes` of real time; an end that falls in the second pass of a
-    repeated hour is written in UTC, the only unambiguous way to say it.
+    The end is start + `minutes` of real time.
+
+    If the start or the end falls in a repeated local hour (either pass), both are given in
+    UTC: clients disagree on which pass a local time there means (ical.js and libical take
+    the second, the Python parsers the first), and only UTC says the same instant to all.
     """
     zone = timezone.utc if options.tz in UTC_ZONES else ZoneInfo(options.tz)
     start_utc = datetime.combine(day, options.time, tzinfo=zone).astimezone(timezone.utc)
     end_utc = start_utc + timedelta(minutes=minutes)
-    end = end_utc.astimezone(zone)
-    return start_utc.astimezone(zone), end_utc if end.fold else end
+    start, end = start_utc.astimezone(zone), end_utc.astimezone(zone)
+    if _repeated(start) or _repeated(end):
+        return start_utc, end_utc
+    return start, end
+
+
+def _repeated(local: datetime) -> bool:
+    """True if this wall time occurs twice that day (its other pass has another offset)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
 class EventContent(NamedTuple):

@@ -136,7 +136,9 @@ def _event(content: EventContent, record: EventRecord, stamp: datetime) -> Event
         stamp=stamp,
         sequence=record.sequence,
         transparency="TRANSPARENT",
-        categories=list(content.categories),
+        # None, not []: icalendar writes an empty list as "CATEGORIES:", which libical
+        # (Evolution, GNOME) rejects with a parse error.
+        categories=list(content.categories) or None,
         last_modified=record.last_modified,
         status=content.status,
     )

@@ -74,10 +74,21 @@ def parse_time(text: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+# Names in the zone database that are not a place's time: what they mean depends on the
+# machine that wrote the calendar ("localtime" is that machine's own setting, "posixrules" its
+# default rules) or is no time at all ("Factory" is the placeholder "-00").
+NOT_ZONES = {
+    "localtime": "is this machine's own zone setting, not a zone a calendar can name",
+    "posixrules": "is this machine's default rule set, not a zone a calendar can name",
+    "factory": "is the zone database's placeholder for an unset clock, not a real zone",
+}
+
+
 @functools.cache
 def _zones() -> dict[str, str]:
-    """Every IANA zone zoneinfo knows, keyed by its lower-case name."""
-    return {name.lower(): name for name in available_timezones()}
+    """Every IANA zone zoneinfo knows, keyed by its lower-case name (not `NOT_ZONES`)."""
+    return {name.lower(): name for name in available_timezones()
+            if name.lower() not in NOT_ZONES}
 
 
 def parse_tz(text: str) -> str:
@@ -86,6 +97,9 @@ def parse_tz(text: str) -> str:
     word = text.strip().lower()
     if word in zones:
         return zones[word]
+    if word in NOT_ZONES:
+        raise RequestError("tz", f"'{text.strip()}' {NOT_ZONES[word]}; use the IANA name of "
+                                 "the runner's zone, such as Europe/London.")
     close = _close_zones(word)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise RequestError("tz", f"unknown time zone '{text}'.{hint} Use an IANA name such as "
