@@ -39,8 +39,10 @@ def regenerate(out_root: Path = HERE) -> list[Path]:
         )
         folder = out_root / case["folder"]
         # Examples must be reproducible: the stamp ignores SOURCE_DATE_EPOCH (environ={}) and
-        # each is a first generation (fresh), not a revision of the committed files.
-        plan_folder(request, folder, force=True, fresh=True, environ={}, protocol=protocol)
+        # each is a first generation (fresh), not a revision of the committed files,
+        # under its fixed identity.
+        plan_folder(request, folder, force=True, fresh=True, environ={}, protocol=protocol,
+                    plan_id=case["plan_id"])
         folders.append(folder)
     return folders
 

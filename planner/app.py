@@ -62,7 +62,7 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
                 templates: Sequence[Path] = (), clinic: Clinic | Path | None = None,
                 today: date | None = None, fresh: bool = False,
                 environ: Mapping[str, str] | None = None, protocol: Protocol | None = None,
-                now: datetime | None = None) -> Result:
+                now: datetime | None = None, plan_id: str | None = None) -> Result:
     """Build the plan for `request` and write its six files into `out_dir`.
 
     Args:
@@ -73,11 +73,14 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
         templates: guide template override folders, searched before the built-in ones.
         clinic: the clinic branding, or the path of a clinic TOML file to read it from.
         today: bounds the start date to a year either side; None skips that check.
-        fresh: ignore an earlier plan in the folder, so the calendar starts anew
-            (SEQUENCE 0, nothing cancelled) instead of updating the earlier one.
+        fresh: start a new calendar instead of updating the folder's earlier one: a new
+            plan id (so new UIDs), SEQUENCE 0, nothing cancelled.
         environ: where ``SOURCE_DATE_EPOCH`` is read for DTSTAMP (default the process's).
         protocol: the validated protocol (default the packaged one).
         now: the time stamped as LAST-MODIFIED on changed events (default the clock).
+        plan_id: the calendar's identity for a new plan (16 hex digits); default the one
+            the folder's plan.json keeps, or for a new folder one derived from the request
+            and the folder (`planner.calendar.uids.new_plan_id`).
 
     Raises:
         PlannerError: a bad request or clinic file, a surgeon-led case, a broken template,
@@ -90,10 +93,14 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
     plan = build(request, protocol, today)
     folder = Path(out_dir) if out_dir is not None else default_out_dir(plan)
     check_out_dir(folder, force)
-    previous = None if fresh else read_previous_calendar(folder, plan)
+    earlier = read_previous_calendar(folder, ignore_errors=fresh)
+    previous = None if fresh else earlier
+    if plan_id is None:
+        plan_id = previous.plan_id if previous is not None else \
+            folder_plan_id(plan, folder, None if earlier is None else earlier.plan_id)
     rendered = render_outputs(plan, default_stamp(plan, environ), options, previous,
                               now or datetime.now(timezone.utc), templates=templates,
-                              clinic=clinic)
+                              clinic=clinic, plan_id=plan_id)
     written = write_outputs(folder, rendered.files, force=force)
     return Result(plan, folder, tuple(written), rendered.revision.counts)
 
@@ -109,12 +116,13 @@ def build(request: PlanRequest, protocol: Protocol | None = None,
 
 def render_outputs(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
                    previous: CalendarHistory | None = None, now: datetime | None = None, *,
-                   templates: Sequence[Path] = (), clinic: Clinic | None = None) -> Rendered:
+                   templates: Sequence[Path] = (), clinic: Clinic | None = None,
+                   plan_id: str | None = None) -> Rendered:
     """Render the calendar, both guides, plan.json and the two CSVs in memory.
 
     `stamp` is every event's DTSTAMP; `previous` and `now` revise the calendar against an
-    earlier generation (see `planner.calendar.revision.revise`); `templates` and `clinic`
-    go to the guides.
+    earlier generation and `plan_id` is the calendar's identity (see
+    `planner.calendar.revision.revise`); `templates` and `clinic` go to the guides.
     """
     from planner.calendar.history import history_section
     from planner.calendar.ics import render_calendar
@@ -124,7 +132,7 @@ def render_outputs(plan: Plan, stamp: datetime, options: CalendarOptions | None 
     from planner.guide.render import render_guides
 
     options = options or CalendarOptions()
-    revision = revise(plan, options, previous, now)
+    revision = revise(plan, options, previous, now, plan_id)
     markdown, html = render_guides(plan, templates, clinic)
     files = {
         "plan.ics": render_calendar(plan, stamp, options, revision),
@@ -137,14 +145,16 @@ def render_outputs(plan: Plan, stamp: datetime, options: CalendarOptions | None 
     return Rendered(files, revision)
 
 
-def read_previous_calendar(out_dir: Path, plan: Plan) -> CalendarHistory | None:
-    """The calendar records of an earlier plan.json of the same plan in `out_dir`, if any.
+def read_previous_calendar(out_dir: Path, plan: Plan | None = None, *,
+                           ignore_errors: bool = False) -> CalendarHistory | None:
+    """The calendar records of the earlier plan.json in `out_dir`, if any.
 
-    None when there is no plan.json, it has no calendar section, or it is another plan
-    (athlete, site or start differ). A plan.json that cannot be read or parsed is an
-    OutputError: regenerating over it would silently lose the event revisions.
+    Whoever the earlier plan was for, its calendar is the folder's: a regeneration keeps its
+    identity even when the name, site or start changed (`plan` is accepted for callers of
+    the earlier API and not used). None when there is no plan.json or it has no calendar
+    section. A plan.json that cannot be read or parsed is an OutputError, since regenerating
+    over it would silently lose the event revisions, unless `ignore_errors` (a fresh start).
     """
-    from planner.calendar.uids import plan_uid
     from planner.files.plan_json import load_document, read_calendar_section
 
     path = out_dir / "plan.json"
@@ -153,11 +163,19 @@ def read_previous_calendar(out_dir: Path, plan: Plan) -> CalendarHistory | None:
     try:
         found = read_calendar_section(load_document(path))
     except ValueError as exc:
+        if ignore_errors:
+            return None
         raise OutputError(f"{path} cannot be read as an rtr-planner plan.json ({exc}); "
                           "move it away or delete it, then run again.") from None
-    if found is None or found[0].plan_id != plan_uid(plan):
-        return None
-    return found[0]
+    return None if found is None else found[0]
+
+
+def folder_plan_id(plan: Plan, folder: Path, replaces: str | None = None) -> str:
+    """The identity of a new plan in `folder` (see `planner.calendar.uids.new_plan_id`)."""
+    from planner.calendar.uids import new_plan_id
+    from planner.files.plan_json import request_section
+
+    return new_plan_id(request_section(plan), os.path.abspath(folder), replaces)
 
 
 def default_stamp(plan: Plan, environ: Mapping[str, str] | None = None) -> datetime:

@@ -116,6 +116,11 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--force", is_flag=True,
               help=('Replace the plan files in an existing, non-empty output folder; other files '
                     'in it are left alone.'))
+@click.option("--new-calendar", is_flag=True,
+              help=("With --force over an earlier plan: start a new calendar (new event IDs, "
+                    "nothing cancelled) instead of updating the earlier one, which keeps its "
+                    "identity whatever changes; remove the old calendar from the runner's app, "
+                    "or it shows both."))
 @click.option("--rest-day", "rest_days", type=WEEKDAYS, default="sun", show_default=True,
               help='Weekly full rest day(s), comma-separated, e.g. sat,sun; at most three.')
 @click.option("--run-days", type=WEEKDAYS,
@@ -165,7 +170,7 @@ def _one_line(exc: click.ClickException) -> str:
                     '(exit 2) naming the file and key.'))
 @_reports_errors
 def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
-                 rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,
+                 new_calendar: bool, rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,
                  cross: tuple[str, ...] | None, bodyweight_support: bool,
                  cleared_by: str | None, at: time | None, tz: str | None,
                  reminder: timedelta | None, calendar_name: str | None,
@@ -180,7 +185,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
         cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
         cross=cross or (), bodyweight_support=bodyweight_support,
     )
-    result = plan_folder(request, out, options, force=force,
+    result = plan_folder(request, out, options, force=force, fresh=new_calendar,
                          templates=[templates_dir] if templates_dir else [], clinic=clinic_file,
                          today=date.today())
     click.echo(plan_summary(result))

@@ -265,10 +265,13 @@ def test_a_planted_cache_changes_no_byte_of_a_whole_run(tmp_path) -> None:
     _forge_first_run_week(_protocol_entry(home / "rtr-planner"), 2)
     _forge_templates(home / "rtr-planner", target)
     _group_writable(home / "rtr-planner" / "templates")
-    subprocess.run([*args, "--out", str(tmp_path / "planted")], env=env, check=True,
+    # Both runs write to the same, new folder (a plan's identity depends on its folder).
+    subprocess.run([*args, "--out", str(tmp_path / "plan")], env=env, check=True,
                    capture_output=True)
-    subprocess.run([*args, "--out", str(tmp_path / "uncached")], env={**env, "RTR_NO_CACHE": "1"},
+    (tmp_path / "plan").rename(tmp_path / "planted")
+    subprocess.run([*args, "--out", str(tmp_path / "plan")], env={**env, "RTR_NO_CACHE": "1"},
                    check=True, capture_output=True)
+    (tmp_path / "plan").rename(tmp_path / "uncached")
     names = sorted(p.name for p in (tmp_path / "uncached").iterdir())
     assert len(names) == 6 and sorted(p.name for p in (tmp_path / "planted").iterdir()) == names
     for name in names:

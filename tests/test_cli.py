@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -171,11 +172,25 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, capsys):
     assert target.read_text(encoding="utf-8") == "x"
 
 
-def test_same_inputs_give_the_same_bytes(tmp_path, capsys):
+def test_same_inputs_and_folder_history_give_the_same_bytes(tmp_path, capsys):
+    first = {}
+    for attempt in ("first", "second"):
+        assert run(capsys, *plan_args(tmp_path / "p", "--name", "Ana"))[0] == 0
+        files = {name: (tmp_path / "p" / name).read_bytes() for name in OUTPUTS}
+        first = first or files
+        assert files == first, attempt
+        (tmp_path / "p").rename(tmp_path / attempt)  # the same empty history next time
+
+
+def test_separately_created_plans_never_share_a_uid(tmp_path, capsys):
+    # Two runners left at the default name, same site and start, in two folders.
     for folder in ("a", "b"):
-        assert run(capsys, *plan_args(tmp_path / folder, "--name", "Ana"))[0] == 0
-    for name in OUTPUTS:
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+        assert run(capsys, *plan_args(tmp_path / folder))[0] == 0
+    uids = [set(re.findall(rb"^UID:(.*)\r$", (tmp_path / f / "plan.ics").read_bytes(), re.M))
+            for f in ("a", "b")]
+    assert uids[0] and len(uids[0]) == len(uids[1]) and not uids[0] & uids[1]
+    ids = [_plan_id(tmp_path / f) for f in ("a", "b")]
+    assert ids[0] != ids[1] and all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids)
 
 
 def test_cli_passes_the_parsed_request_to_the_core(tmp_path, capsys, monkeypatch):
@@ -260,13 +275,42 @@ def test_regenerating_reports_what_changed_in_the_calendar(tmp_path, capsys):
     assert {n: (out_dir / n).read_bytes() for n in OUTPUTS} == before
 
 
-def test_an_earlier_plan_of_another_runner_is_not_a_revision(tmp_path, capsys):
+def _plan_id(folder):
+    return json.loads((folder / "plan.json").read_text(encoding="utf-8"))["calendar"]["plan_id"]
+
+
+@pytest.mark.parametrize("change", [("--name", "Ben"), ("--start", (START + timedelta(days=7)).isoformat()),
+                                    ("--site", "shin")])
+def test_a_folder_keeps_its_calendar_when_name_start_or_site_change(tmp_path, capsys, change):
     out_dir = tmp_path / "p"
     assert run(capsys, *plan_args(out_dir, "--name", "Ana"))[0] == 0
-    code, out, _ = run(capsys, *plan_args(out_dir, "--name", "Ben", "--force"))
+    plan_id, before = _plan_id(out_dir), _calendar_records(out_dir)
+    option, value = change
+    args = plan_args(out_dir, "--name", "Ana", "--force", **{option[2:]: value}) \
+        if option != "--name" else plan_args(out_dir, "--name", value, "--force")
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "Calendar:" in out
+    assert _plan_id(out_dir) == plan_id
+    after = _calendar_records(out_dir)
+    raw = (out_dir / "plan.ics").read_bytes()
+    # Every earlier event is still there, updated or cancelled, and none is written twice.
+    assert set(before) <= set(after)
+    assert raw.count(b"BEGIN:VEVENT") == len(after) == len(set(after))
+    changed = [uid for uid in before if after[uid]["sequence"] > before[uid]["sequence"]]
+    # A new name changes no event (their texts do not carry it); a new start or site does.
+    assert bool(changed) == (option != "--name")
+
+
+def test_new_calendar_starts_a_fresh_identity(tmp_path, capsys):
+    out_dir = tmp_path / "p"
+    assert run(capsys, *plan_args(out_dir, "--name", "Ana"))[0] == 0
+    old_id = _plan_id(out_dir)
+    code, out, _ = run(capsys, *plan_args(out_dir, "--name", "Ana", "--force", "--new-calendar"))
     assert code == 0 and "Calendar:" not in out
+    assert _plan_id(out_dir) != old_id
     assert all(r["sequence"] == 0 and r["last_modified"] is None
                for r in _calendar_records(out_dir).values())
+    assert b"CANCELLED" not in (out_dir / "plan.ics").read_bytes()
 
 
 @pytest.mark.parametrize("content", [b'{"schema": "rtr-planner/pl', b"\xff\xfe", b"[]", b"",
@@ -315,5 +359,6 @@ def test_plan_command_makes_one_call_into_the_seam(tmp_path, capsys, monkeypatch
         CalendarOptions(time=time(7, 15), tz="Europe/Berlin", reminder=timedelta(hours=1),
                         calendar_name="Ana rehab"),
     )
-    assert kwargs == {"force": False, "templates": [], "clinic": None, "today": TODAY}
+    assert kwargs == {"force": False, "fresh": False, "templates": [], "clinic": None,
+                      "today": TODAY}
     assert {p.name for p in out.iterdir()} == OUTPUTS and f"Wrote {out}/" in printed

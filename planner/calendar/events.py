@@ -97,10 +97,12 @@ def _canonical_time(value: date | datetime) -> str:
     return f"{value.replace(tzinfo=None).isoformat()}[{value.tzinfo}]"
 
 
-def plan_events(plan: Plan, options: CalendarOptions) -> list[EventContent]:
-    """The content of every plan day's event, in plan order."""
+def plan_events(plan: Plan, options: CalendarOptions,
+                plan_id: str | None = None) -> list[EventContent]:
+    """The content of every plan day's event, in plan order, with UIDs from `plan_id`
+    (default `plan_uid(plan)`)."""
     phase_names = {p.id: p.name for p in plan.phases}
-    plan_id = plan_uid(plan)
+    plan_id = plan_id or plan_uid(plan)
     return [_day_content(plan_id, day, phase_names[day.phase], options) for day in plan.days]
 
 

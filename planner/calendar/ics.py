@@ -56,15 +56,17 @@ def calendar_description(plan: Plan) -> str:
 
 
 def to_ics(plan: Plan, stamp: datetime, options: CalendarOptions | None = None,
-           previous: CalendarHistory | None = None, now: datetime | None = None) -> bytes:
+           previous: CalendarHistory | None = None, now: datetime | None = None,
+           plan_id: str | None = None) -> bytes:
     """Render `plan` as iCalendar bytes (UTF-8, CRLF, folded at 75 octets).
 
     `stamp` becomes every event's DTSTAMP; it must be timezone-aware and is converted to UTC.
     `options` chooses timed sessions, reminders and the calendar name; `previous` and `now`
-    are the earlier generation's records and the time of this one (see `revise`).
+    are the earlier generation's records and the time of this one, `plan_id` the calendar's
+    identity (see `revise`).
     """
     options = options or CalendarOptions()
-    return render_calendar(plan, stamp, options, revise(plan, options, previous, now))
+    return render_calendar(plan, stamp, options, revise(plan, options, previous, now, plan_id))
 
 
 def render_calendar(plan: Plan, stamp: datetime, options: CalendarOptions,
@@ -77,7 +79,7 @@ def render_calendar(plan: Plan, stamp: datetime, options: CalendarOptions,
 def build_calendar(plan: Plan, stamp: datetime, options: CalendarOptions,
                    revision: Revision) -> Calendar:
     """The icalendar `Calendar` of the events of `revision` (from `revise`)."""
-    cal = Calendar.new(prodid=PRODID, method="PUBLISH", uid=calendar_uid(plan))
+    cal = Calendar.new(prodid=PRODID, method="PUBLISH", uid=calendar_uid(revision.plan_id))
     _add_calendar_text(cal, options.calendar_name or calendar_name(plan),
                        calendar_description(plan))
     entries = revision.events + revision.cancelled

@@ -38,7 +38,8 @@ class Revision(NamedTuple):
 
 
 def revise(plan: Plan, options: CalendarOptions | None = None,
-           previous: CalendarHistory | None = None, now: datetime | None = None) -> Revision:
+           previous: CalendarHistory | None = None, now: datetime | None = None,
+           plan_id: str | None = None) -> Revision:
     """Give each event its SEQUENCE and LAST-MODIFIED against the `previous` generation.
 
     Without `previous` (or for another plan identity) every event is SEQUENCE 0 with no
@@ -46,10 +47,11 @@ def revise(plan: Plan, options: CalendarOptions | None = None,
     changed, new or returning one gets SEQUENCE + 1 (0 if new) and LAST-MODIFIED = `now`;
     a UID the plan no longer has is written once as STATUS:CANCELLED (raised once, then
     kept as it is in later generations). `now` must be an aware datetime when `previous`
-    is given.
+    is given. `plan_id` is the calendar's identity (default `plan_uid(plan)`); a plan folder
+    passes the one its plan.json keeps.
     """
-    plan_id = plan_uid(plan)
-    contents = plan_events(plan, options or CalendarOptions())
+    plan_id = plan_id or plan_uid(plan)
+    contents = plan_events(plan, options or CalendarOptions(), plan_id)
     if previous is None or previous.plan_id != plan_id:
         return Revision(plan_id, tuple((c, _record(c, None, None)) for c in contents), (), None)
     if now is None:

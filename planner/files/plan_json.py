@@ -76,7 +76,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "protocol_version": plan.protocol.version,
-        "request": _request(plan),
+        "request": request_section(plan),
         "site": {
             "id": plan.site.id,
             "name": plan.site.name,
@@ -97,7 +97,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _request(plan: Plan) -> dict[str, Any]:
+def request_section(plan: Plan) -> dict[str, Any]:
     """Return the request as the user gave it (rest day as a weekday name)."""
     req = plan.request
     return {
