@@ -9,7 +9,7 @@ command gets exactly what `rtr plan` does:
     from pathlib import Path
     from planner import PlanRequest, plan_folder
 
-    for name, site, grade in [("Ana", "metatarsal", 2), ("Ben", "shin", 3)]:
+    for name, site, grade in [("Ana", "metatarsal", 2), ("Ben", "tibia-posteromedial", 3)]:
         request = PlanRequest(site=site, grade=grade, start=date(2026, 12, 7), athlete=name)
         result = plan_folder(request, Path("squad") / name)
         print(result.plan.first_run, [p.name for p in result.written])

@@ -248,7 +248,12 @@ def sites_command() -> None:
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
     referred = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals})
-    click.echo("\nSurgeon-led (refused unless --cleared-by): " + ", ".join(referred))
+    click.echo("\nEvery alias above means one site. Names that could mean sites of different "
+               "risk are refused; say which:")
+    for entry in protocol.ambiguous_names:
+        click.echo(f"  {entry.name}: {', '.join(entry.sites)}")
+    click.echo("\nSurgeon-led (refused unless --cleared-by \"NAME, DATE\"): " + ", ".join(referred))
+
 
 
 @cli.group("templates")

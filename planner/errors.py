@@ -36,6 +36,17 @@ class UnknownSite(RequestError):
         )
 
 
+class AmbiguousSite(RequestError):
+    """The site name could mean sites of different risk; `candidates` holds their ids."""
+
+    def __init__(self, site: str, candidates: list[str]):
+        self.site = site
+        self.candidates = list(candidates)
+        listed = ", ".join(candidates[:-1]) + f" or {candidates[-1]}"
+        super().__init__("site", f"'{site}' could be {listed}, which are planned differently; "
+                                 "say which (see 'rtr sites').")
+
+
 class ReferralRequired(PlannerError):
     """The case is surgeon-led: it is not planned unless a clinician cleared it."""
 

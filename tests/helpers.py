@@ -7,7 +7,7 @@ Nothing here loads the protocol at import: conftest imports this module before i
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 from planner.core.engine import build_plan
 from planner.core.models import Plan, PlanRequest
@@ -25,6 +25,11 @@ PROFILE = os.environ.get("RTR_TEST_PROFILE", "").strip().lower() or "quick"
 FULL_PROFILE = PROFILE == "full"
 FUZZ_SCALE = max(1, int(os.environ.get("RTR_FUZZ_SCALE", "1") or 1))
 CLEARED = "Dr A. Surgeon, orthopaedics, 2026-01-05"
+
+
+def clearance(start: date) -> str:
+    """A clearance a week before `start`: valid when the plan is checked with today = start."""
+    return f"Dr Test, {start - timedelta(days=7):%Y-%m-%d}"
 # Start dates that stress the calendar: a year end, a leap day, and every weekday.
 EDGE_STARTS = [date(2026, 12, 28), date(2028, 2, 29), date(2026, 3, 2), date(2026, 3, 3),
                date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 6), date(2026, 3, 7),

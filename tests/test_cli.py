@@ -41,7 +41,7 @@ def test_plan_writes_four_files_and_a_summary(tmp_path, capsys):
 
 def test_default_folder_is_named_from_athlete_site_and_start(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(capsys, "plan", "--site", "shin", "--grade", "1", "--start",
+    code, out, _ = run(capsys, "plan", "--site", "medial-tibia", "--grade", "1", "--start",
                        START.isoformat(), "--name", "../../Zoë O'Brien")
     folder = tmp_path / f"zoe-o-brien-tibia-posteromedial-{START.isoformat()}"
     assert code == 0 and folder.is_dir(), out
@@ -203,9 +203,9 @@ def test_cli_passes_the_parsed_request_to_the_core(tmp_path, capsys, monkeypatch
 
     monkeypatch.setattr(engine, "build_plan", spy)
     args = plan_args(tmp_path / "p", "--name", " Ana ", "--rest-day", "Wednesday",
-                     site="Shin", start=f"{START:%d %B %Y}")
+                     site="Medial Tibia", start=f"{START:%d %B %Y}")
     assert run(capsys, *args)[0] == 0
-    assert seen["request"] == PlanRequest(site="Shin", grade=2, start=START, athlete="Ana",
+    assert seen["request"] == PlanRequest(site="Medial Tibia", grade=2, start=START, athlete="Ana",
                                           rest_days=(2,), cleared_by=None)
     assert seen["today"] == date.today()
 
@@ -215,7 +215,8 @@ def test_sites_lists_every_site_with_risk(capsys, protocol):
     assert code == 0
     for site in protocol.sites:
         assert site.id in out
-    assert "shin" in out and "pelvis" in out and "femoral-neck-tension 1" in out
+    assert "medial-tibia" in out and "pelvis" in out and "femoral-neck-tension 1" in out
+    assert "  shin: tibia-posteromedial, tibia-anterior" in out
 
 
 def test_version_comes_from_the_package_metadata(capsys):
@@ -280,7 +281,7 @@ def _plan_id(folder):
 
 
 @pytest.mark.parametrize("change", [("--name", "Ben"), ("--start", (START + timedelta(days=7)).isoformat()),
-                                    ("--site", "shin")])
+                                    ("--site", "fibula")])
 def test_a_folder_keeps_its_calendar_when_name_start_or_site_change(tmp_path, capsys, change):
     out_dir = tmp_path / "p"
     assert run(capsys, *plan_args(out_dir, "--name", "Ana"))[0] == 0

@@ -154,7 +154,7 @@ def test_the_documented_surgeon_led_cases(protocol):
 
 
 def test_aliases_and_spelling_resolve(protocol):
-    assert find_site(protocol, "shin").id == "tibia-posteromedial"
+    assert find_site(protocol, "Medial Shin").id == "tibia-posteromedial"
     assert find_site(protocol, "Pelvis").id == "pubic-ramus"
     assert find_site(protocol, "Femoral Neck Compression").id == "femoral-neck-compression"
     assert find_site(protocol, "tibia_anterior").id == "tibia-anterior"

@@ -13,11 +13,12 @@ from planner.files.plan_json import SCHEMA, WEEKDAYS, to_json
 from planner.core.models import KINDS, PHASE_IDS, Plan, PlanRequest
 from planner.core.protocol import load_protocol
 
+from .helpers import clearance
+
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
 CASES = [(site, grade) for site in SITES for grade in (1, 2, 3, 4)]
 STARTS = (date(2026, 12, 28), date(2028, 2, 29))
-CLEARED = "Dr Test, 2026-01-05"
 
 TOP_KEYS = ["schema", "protocol_version", "request", "site", "grade", "summary",
             "phases", "days", "milestones"]
@@ -39,7 +40,7 @@ def _referred(site: str, grade: int) -> bool:
 
 def make_request(site: str, grade: int, start: date, **extra: object) -> PlanRequest:
     """A request; referred combinations carry a clearance, as the CLI would require."""
-    cleared = CLEARED if _referred(site, grade) else None
+    cleared = clearance(start) if _referred(site, grade) else None
     return PlanRequest(site=site, grade=grade, start=start, cleared_by=cleared, **extra)
 
 
@@ -101,7 +102,7 @@ def test_every_site_grade_exports_valid_json(site: str, grade: int) -> None:
     assert_days_contiguous(doc)
     for day in doc["days"]:
         assert_day_types(day)
-    assert doc["request"]["cleared_by"] == (CLEARED if _referred(site, grade) else None)
+    assert doc["request"]["cleared_by"] == (clearance(plan.request.start) if _referred(site, grade) else None)
 
 
 def test_values_match_the_plan() -> None:

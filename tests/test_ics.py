@@ -29,7 +29,7 @@ from planner.calendar.uids import event_uid, plan_uid
 from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 
-from .helpers import examples, profiled
+from .helpers import clearance, examples, profiled
 
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
@@ -61,7 +61,6 @@ LINT_CASES = profiled(SWEEP, QUICK)
 THREE_PARSER_CASES = (FULL if os.environ.get("RTR_FULL_ICS_SWEEP")
                       else profiled(SWEEP, QUICK_THREE_PARSER))
 STAMP = datetime(2026, 1, 5, 9, 30, 15, tzinfo=timezone.utc)
-CLEARED = "Dr Test, 2026-01-05"
 NASTY_ATHLETE = 'Zoë "Z" O\'Neil, Jr; A\\B\nsecond line 🏃\u200d♀️'
 UID_RE = re.compile(r"^rtr-[0-9a-f]{16}-\d{8}@rtr-planner\.invalid$")
 HTML_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
@@ -71,7 +70,7 @@ def make_request(site: str, grade: int, start: date, athlete: str = "Ana") -> Pl
     """A request; referred combinations carry a clearance, as the CLI would require."""
     return PlanRequest(
         site=site, grade=grade, start=start, athlete=athlete,
-        cleared_by=CLEARED if _referral(site, grade) else None,
+        cleared_by=clearance(start) if _referral(site, grade) else None,
     )
 
 
@@ -285,9 +284,10 @@ def test_description_summarises_plan() -> None:
 def test_description_names_clearance_for_referred_case() -> None:
     site, grade = next((s, g) for s, g in CASES if _referral(s, g))
     plan = plan_for(site, grade, STARTS[0])
-    assert f"Cleared for conservative rehab by: {CLEARED}" in calendar_description(plan)
+    cleared = clearance(STARTS[0])
+    assert f"Cleared for conservative rehab by: {cleared}" in calendar_description(plan)
     vcal = vobject.readOne(to_ics(plan, STAMP).decode("utf-8"))
-    assert CLEARED in vcal.contents["x-wr-caldesc"][0].value
+    assert cleared in vcal.contents["x-wr-caldesc"][0].value
 
 
 def test_awkward_athlete_name_round_trips_through_calendar_name() -> None:

@@ -51,6 +51,13 @@ class Referral(NamedTuple):
     source: str
 
 
+class AmbiguousName(NamedTuple):
+    """A site name that could mean sites of different risk: refused, with the candidates."""
+
+    name: str
+    sites: tuple[str, ...]
+
+
 class Site(NamedTuple):
     """An injury site: its risk, bone type, timeline by grade and rehab focus."""
 
@@ -183,6 +190,7 @@ class Protocol(NamedTuple):
     pain_source: str
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]
+    ambiguous_names: tuple[AmbiguousName, ...] = ()
 
     def phase(self, phase_id: str) -> PhaseText:
         """Return the wording of one phase by id."""

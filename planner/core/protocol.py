@@ -17,6 +17,7 @@ from planner.core.citations import field_problems, text_problems
 from planner.core.cache import cache_dir, read_entry, write_entry
 from planner.errors import ProtocolError
 from planner.core.models import (
+    AmbiguousName,
     CrossOptions,
     CrossTraining,
     GateExtras,
@@ -169,6 +170,8 @@ def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
         pain_source=r.get(raw, "pain_source", str, "protocol"),
         bone_health=tuple(tuple(item) for item in r.get(raw, "bone_health", list, "protocol")),
         references=references,
+        ambiguous_names=tuple(_ambiguous(r, a, f"ambiguous_names[{i}]")
+                              for i, a in enumerate(raw.get("ambiguous_names", []))),
     )
     if not r.problems:
         _check_consistency(r, protocol)
@@ -323,6 +326,23 @@ def _protection(r: _Reader, row: dict[str, Any], path: str) -> Protection:
     return p
 
 
+def _ambiguous(r: _Reader, row: Any, path: str) -> AmbiguousName:
+    """One name that could mean several sites."""
+    return AmbiguousName(name=r.get(row, "name", str, path),
+                         sites=tuple(r.get(row, "sites", list, path)))
+
+
+def _check_ambiguous(r: _Reader, protocol: Protocol, names: set[str]) -> None:
+    """Each ambiguous name is no site's id or alias and lists at least two real sites."""
+    ids = {site.id for site in protocol.sites}
+    for i, entry in enumerate(protocol.ambiguous_names):
+        path = f"ambiguous_names[{i}]"
+        r.check(entry.name not in names, f"{path}: '{entry.name}' is also a site's id or alias")
+        names.add(entry.name)
+        r.check(len(set(entry.sites)) >= 2 and set(entry.sites) <= ids,
+                f"{path}: sites must be two or more site ids")
+
+
 def _check_consistency(r: _Reader, protocol: Protocol) -> None:
     """Cross-record rules: ids, sources, grade order and the site-risk ordering."""
     keys = {ref.key for ref in protocol.references}
@@ -335,6 +355,7 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
         for field in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals)):
             r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
         _check_site_timeline(r, protocol, site, path)
+    _check_ambiguous(r, protocol, names)
     for path, field in _record_sources(protocol):
         r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
     r.check([g.number for g in protocol.grades] == [1, 2, 3, 4], "grades: must be numbered 1, 2, 3, 4")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from planner.core.models import PlanRequest, Protocol, Site
 from planner.core.names import WEEKDAYS
-from planner.errors import ReferralRequired, RequestError, UnknownSite
+from planner.errors import AmbiguousSite, ReferralRequired, RequestError, UnknownSite
 
 START_WINDOW_DAYS = 366
 MAX_REST_DAYS = 3
@@ -98,6 +98,9 @@ def find_site(protocol: Protocol, name: str) -> Site:
     for site in protocol.sites:
         if wanted == site.id or wanted in site.aliases:
             return site
+    for entry in protocol.ambiguous_names:
+        if wanted == entry.name:
+            raise AmbiguousSite(name.strip(), list(entry.sites))
     import difflib  # only to suggest close names after a typo
 
     by_name = {n: s.id for s in protocol.sites for n in (s.id, *s.aliases)}
@@ -132,11 +135,38 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
             f"start date {request.start.isoformat()} is more than a year from today "
             f"({today.isoformat()}); give the date rehab starts, e.g. {today.isoformat()}.",
         )
+    if today is not None and request.cleared_by is not None:
+        check_clearance(request.cleared_by, today)
     referral = site.referral_for(request.grade)
     if referral and not (request.cleared_by or "").strip():
         raise ReferralRequired(site.name, request.grade, referral.reason)
     _check_rest_days(request.rest_days)
     return site
+
+
+def check_clearance(text: str, today: date) -> date:
+    """A clearance names a clinician and the date they cleared the runner, ``NAME, DATE``
+    (``Dr Lee, 2026-12-01`` or ``Dr Lee, physio, 1 December 2026``), a date neither after
+    `today` nor more than a year before it; return that date.
+
+    A surgeon-led case is planned on this word alone, so "me" or "ok" is not enough: the
+    guide and the calendar print who cleared the runner, and when.
+    """
+    example = f"e.g. --cleared-by \"Dr Lee, {today.isoformat()}\""
+    name, _, when = text.rpartition(",")
+    if sum(c.isalpha() for c in name) < 2 or not when.strip():
+        raise RequestError("cleared_by", f"'{text.strip()}' does not say who cleared the runner "
+                           f"and when; give the clinician's name and the date, {example}.")
+    try:
+        cleared = parse_date(when, "cleared_by")
+    except RequestError as exc:
+        raise RequestError("cleared_by", f"the date in '{text.strip()}' cannot be read ({exc}); "
+                                         f"{example}.") from None
+    if cleared > today or (today - cleared).days > START_WINDOW_DAYS:
+        raise RequestError("cleared_by", f"the clearance date {cleared.isoformat()} is "
+                           f"{'in the future' if cleared > today else 'more than a year ago'}; "
+                           f"give the date of a clearance within the last year, {example}.")
+    return cleared
 
 
 def _check_weekdays(request: PlanRequest) -> None:
