@@ -335,7 +335,7 @@ def templates_list_command() -> None:
 @_reports_errors
 def templates_copy_command(dest: Path, force: bool) -> None:
     """Copy the built-in templates into DIR (created if needed), for use with --templates."""
-    from planner.guide.render import copy_templates
+    from planner.files.template_copy import copy_templates
 
     written = copy_templates(dest, force)
     shown = path_text(dest)

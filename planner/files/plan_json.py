@@ -56,7 +56,7 @@ from planner.calendar.history import CalendarHistory, read_history_section
 from planner.calendar.options import CalendarOptions
 from planner.core.models import Day, Milestone, PhaseSpan, Plan, PlanRequest
 from planner.core.names import WEEKDAYS
-from planner.files.userfile import read_user_file
+from planner.core.userfile import read_user_file
 
 SCHEMA = "rtr-planner/plan/1"
 # The largest plan.json written is under 200 KB; anything far beyond is not one of ours.

@@ -18,6 +18,21 @@ from pathlib import Path
 from planner.errors import OutputError
 
 
+def copy_templates(dest: Path, force: bool = False) -> list[Path]:
+    """Copy the built-in templates into `dest` (created if needed) as a clinic's start.
+
+    Nothing is copied if any target file exists, unless `force`; other files in `dest` are
+    never touched.
+
+    Raises:
+        OutputError: `dest` is a file, a target exists without `force`, is a link or not an
+            ordinary file, or writing fails.
+    """
+    from planner.guide.render import TEMPLATE_NAMES, packaged_templates_dir
+
+    return copy_files(packaged_templates_dir(), dest, TEMPLATE_NAMES, force)
+
+
 def copy_files(source: Path, dest: Path, names: Sequence[str], force: bool) -> list[Path]:
     """Copy each of `names` (relative paths) from `source` into `dest`, all or none.
 

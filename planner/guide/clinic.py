@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from planner.errors import ClinicError
-from planner.files.userfile import UnusableFile, read_user_file
+from planner.core.userfile import UnusableFile, read_user_file
 
 KEYS = ("name", "contact", "logo", "accent")
 LOGO_LIMIT = 512 * 1024

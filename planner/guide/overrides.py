@@ -3,7 +3,7 @@
 Jinja's FileSystemLoader skips anything that is not a file (so a pipe or folder in an override
 folder silently falls back to the built-in template), reads a device such as /dev/zero until
 memory runs out, and lets a file that is not UTF-8 escape as a UnicodeDecodeError. This loader
-reads each override through `planner.files.userfile` instead: only ordinary files, at most
+reads each override through `planner.core.userfile` instead: only ordinary files, at most
 `TEMPLATE_LIMIT` bytes, UTF-8, and every problem is a `TemplateProblem` naming the file.
 """
 
@@ -17,7 +17,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from planner.errors import TemplateProblem
-from planner.files.userfile import read_user_file
+from planner.core.userfile import read_user_file
 
 # The largest built-in template is about 10 KB.
 TEMPLATE_LIMIT = 1024 * 1024

@@ -236,18 +236,3 @@ def _failing_template(tb: TracebackType | None) -> tuple[str | None, int | None]
         tb = tb.tb_next
     return found
 
-
-def copy_templates(dest: Path, force: bool = False) -> list[Path]:
-    """Copy the built-in templates into ``dest`` (created if needed) as a clinic's start.
-
-    Nothing is copied if any target file exists, unless ``force``; other files in ``dest``
-    are never touched, nothing is written through a symbolic link, and a failure leaves
-    ``dest`` as it was (see `planner.files.template_copy`).
-
-    Raises:
-        OutputError: ``dest`` is a file, a target exists without ``force``, is a link or not
-            an ordinary file, or writing fails.
-    """
-    from planner.files.template_copy import copy_files
-
-    return copy_files(packaged_templates_dir(), dest, TEMPLATE_NAMES, force)
