@@ -1,8 +1,10 @@
 """The `rtr` command: parse options, call the core, write files, map errors to exit codes.
 
 Exit codes: 0 success; 1 a refusal or I/O problem (surgeon-led case, output folder in the way,
-bad protocol); 2 a usage error (unknown site, bad grade, bad or ambiguous date). Errors are one
-line on stderr, never a traceback.
+bad protocol, a file given that cannot be read, standard output that cannot be written); 2 a
+usage error (unknown site, bad grade, bad or ambiguous date, an argument that is not UTF-8, a
+bad SOURCE_DATE_EPOCH); 130 Ctrl-C while the command is still loading (`planner.__main__`).
+Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -144,13 +146,19 @@ def _arguments(args: list[str] | None) -> list[str]:
     try:
         return text_arguments(given)
     except NotText as exc:
-        before = given[exc.index - 1] if exc.index else ""
-        head = given[exc.index].split("=", 1)[0]
-        which = (f"the value of {head}" if head.startswith("--") and "=" in given[exc.index]
-                 else f"the value of {before}" if before.startswith("-")
-                 else f"argument {exc.index + 1}")
-        raise click.UsageError(f"{which} ({exc.shown!r}) is not valid UTF-8 text; check the "
-                               "encoding of the terminal or script that passed it.") from None
+        raise click.UsageError(f"{_which(given, exc.index)} ({exc.shown!r}) is not valid UTF-8 "
+                               "text; check the encoding of the terminal or script that passed "
+                               "it.") from None
+
+
+def _which(given: list[str], index: int) -> str:
+    """Name argument `index` the way a user typed it: ``the value of --name`` or ``argument 3``."""
+    arg = given[index]
+    if arg.startswith("--") and "=" in arg:  # --name=VALUE
+        return f"the value of {arg.split('=', 1)[0]}"
+    if index and given[index - 1].startswith("-"):  # --name VALUE
+        return f"the value of {given[index - 1]}"
+    return f"argument {index + 1}"
 
 
 def _one_line(exc: click.ClickException) -> str:
