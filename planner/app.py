@@ -27,13 +27,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from planner.calendar.options import CalendarOptions
 from planner.core.models import Plan, PlanRequest, Protocol
-from planner.errors import OutputError
+from planner.errors import OutputError, RequestError
 from planner.files.folder import check_out_dir, default_out_dir, write_outputs
 from planner.guide.clinic import Clinic
 
 if TYPE_CHECKING:  # the calendar's revision code needs icalendar, imported when rendering
     from planner.calendar.history import CalendarHistory
     from planner.calendar.revision import Revision
+
+
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 
 
 class Result(NamedTuple):
@@ -175,17 +178,31 @@ def folder_plan_id(plan: Plan, folder: Path, replaces: str | None = None) -> str
     from planner.calendar.uids import new_plan_id
     from planner.files.plan_json import request_section
 
-    return new_plan_id(request_section(plan), os.path.abspath(folder), replaces)
+    # The path's bytes, as the file system has them: under a C locale a UTF-8 name arrives
+    # as surrogate escapes, which JSON text cannot hold.
+    where = os.fsencode(os.path.abspath(folder)).decode("utf-8", "backslashreplace")
+    return new_plan_id(request_section(plan), where, replaces)
 
 
 def default_stamp(plan: Plan, environ: Mapping[str, str] | None = None) -> datetime:
     """DTSTAMP for the calendar: SOURCE_DATE_EPOCH if set, else the protocol's release date.
 
     A fixed stamp keeps the output byte-identical for the same inputs.
+
+    Raises:
+        RequestError: SOURCE_DATE_EPOCH is set but is not ASCII digits for a moment up to the
+            end of the year 9999 (the reproducible-builds specification asks tools to stop
+            rather than guess).
     """
     env = os.environ if environ is None else environ
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if epoch:
+        # isdigit() alone accepts "²" and other digits int() refuses; the cap keeps the year
+        # within what datetime and the calendar can write.
+        if not (epoch.isascii() and epoch.isdigit()) or int(epoch) > MAX_EPOCH:
+            raise RequestError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a whole number of "
+                               f"seconds since 1970-01-01 UTC from 0 to {MAX_EPOCH} (the end "
+                               "of 9999); fix it or unset it.")
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
     released = plan.protocol.released
     return datetime(released.year, released.month, released.day, tzinfo=timezone.utc)

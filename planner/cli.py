@@ -1,14 +1,17 @@
 """The `rtr` command: parse options, call the core, write files, map errors to exit codes.
 
 Exit codes: 0 success; 1 a refusal or I/O problem (surgeon-led case, output folder in the way,
-bad protocol); 2 a usage error (unknown site, bad grade, bad or ambiguous date). Errors are one
-line on stderr, never a traceback.
+bad protocol, a file given that cannot be read, standard output that cannot be written); 2 a
+usage error (unknown site, bad grade, bad or ambiguous date, an argument that is not UTF-8, a
+bad SOURCE_DATE_EPOCH); 130 Ctrl-C while the command is still loading (`planner.__main__`).
+Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -16,6 +19,14 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from planner.errors import PlannerError, RequestError
+from planner.terminal import (
+    NotText,
+    os_path,
+    path_text,
+    print_plainly,
+    release_stdout,
+    text_arguments,
+)
 
 if TYPE_CHECKING:
     from planner.calendar.options import CalendarOptions
@@ -45,6 +56,19 @@ class ParsedType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class OsPath(click.Path):
+    """A path option: UTF-8 text turned into the name the operating system gets, so a
+    non-ASCII name works under any locale (see `planner.terminal.os_path`); never empty."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        """Refuse an empty name (it would mean the current folder), then check as click does."""
+        if isinstance(value, str):
+            if not value.strip():
+                self.fail("the path is empty; give a folder or file name.", param, ctx)
+            value = os_path(value)
+        return super().convert(value, param, ctx)
+
+
 REQUEST, CALENDAR = "planner.core.request", "planner.calendar.options"
 GRADE = ParsedType("1-4", REQUEST, "parse_grade")
 DATE = ParsedType("date", REQUEST, "parse_date")
@@ -64,11 +88,27 @@ def _reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except RequestError as exc:
-            raise click.BadParameter(str(exc), param_hint=f"'--{exc.param.replace('_', '-')}'") from None
+            raise click.BadParameter(str(exc), param_hint=_hint(exc.param)) from None
         except PlannerError as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
+
+
+def _hint(param: str) -> str:
+    """How a message names the bad value: ``'--run-days'``, or an environment variable as is."""
+    return param if param.isupper() else f"'--{param.replace('_', '-')}'"
+
+
+def say(text: str, done: str = "") -> None:
+    """Print `text` on standard output; if that fails (a full disk, a closed pipe) it is an
+    error (exit 1) that says what was `done` all the same, e.g. that the files were written."""
+    try:
+        click.echo(text)
+    except OSError as exc:
+        release_stdout()
+        raise click.ClickException(f"cannot print to standard output ({exc.strerror or exc})"
+                                   f"{done}.") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,9 +118,14 @@ def cli() -> None:
 
 
 def main(args: list[str] | None = None) -> None:
-    """Console entry point: errors become one 'Error: …' line and exit code 2 or 1."""
+    """Console entry point: errors become one 'Error: …' line and exit code 2 or 1.
+
+    Printing replaces what the terminal's encoding cannot show, and every argument must be
+    UTF-8 text (see `planner.terminal`).
+    """
+    print_plainly()
     try:
-        cli.main(args=args, prog_name="rtr", standalone_mode=False)
+        cli.main(args=_arguments(args), prog_name="rtr", standalone_mode=False)
     except click.exceptions.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except click.ClickException as exc:
@@ -89,6 +134,31 @@ def main(args: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("Error: interrupted; nothing was written.", err=True)
         raise SystemExit(1) from None
+    except OSError as exc:  # printing --help or --version failed; the commands print by say()
+        release_stdout()
+        click.echo(f"Error: input/output failed: {exc.strerror or exc}.", err=True)
+        raise SystemExit(1) from None
+
+
+def _arguments(args: list[str] | None) -> list[str]:
+    """The command line as UTF-8 text; an argument that is not is a usage error naming it."""
+    given = sys.argv[1:] if args is None else list(args)
+    try:
+        return text_arguments(given)
+    except NotText as exc:
+        raise click.UsageError(f"{_which(given, exc.index)} ({exc.shown!r}) is not valid UTF-8 "
+                               "text; check the encoding of the terminal or script that passed "
+                               "it.") from None
+
+
+def _which(given: list[str], index: int) -> str:
+    """Name argument `index` the way a user typed it: ``the value of --name`` or ``argument 3``."""
+    arg = given[index]
+    if arg.startswith("--") and "=" in arg:  # --name=VALUE
+        return f"the value of {arg.split('=', 1)[0]}"
+    if index and given[index - 1].startswith("-"):  # --name VALUE
+        return f"the value of {given[index - 1]}"
+    return f"argument {index + 1}"
 
 
 def _one_line(exc: click.ClickException) -> str:
@@ -111,7 +181,7 @@ def _one_line(exc: click.ClickException) -> str:
                     'from today.'))
 @click.option("--name", default="Runner", show_default=True,
               help="Athlete's name, shown in the guide and the calendar.")
-@click.option("--out", type=click.Path(path_type=Path),
+@click.option("--out", type=OsPath(path_type=Path),
               help="Output folder [default: NAME-SITE-START, e.g. ana-metatarsal-2026-12-07].")
 @click.option("--force", is_flag=True,
               help=('Replace the plan files in an existing, non-empty output folder; other files '
@@ -158,13 +228,13 @@ def _one_line(exc: click.ClickException) -> str:
               help=("The calendar's name (X-WR-CALNAME and NAME), e.g. 'Ana – rehab' [default: "
                     'Return to run · NAME · SITE].'))
 @click.option("--templates", "templates_dir",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              type=OsPath(exists=True, file_okay=False, path_type=Path),
               help=('Folder of guide template overrides with the built-in names (guide.html.j2, '
                     "partials/style.css.j2 …, see 'rtr templates list'), searched first; it needs"
                     ' only the files it changes. A broken override is an error naming the '
                     'template and line (exit 1).'))
 @click.option("--clinic", "clinic_file",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              type=OsPath(exists=True, dir_okay=False, path_type=Path),
               help=('Clinic TOML file (name, optional contact, logo, accent) whose details head '
                     'both guides, e.g. examples/clinic/clinic.toml; a bad file is a usage error '
                     '(exit 2) naming the file and key.'))
@@ -188,7 +258,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     result = plan_folder(request, out, options, force=force, fresh=new_calendar,
                          templates=[templates_dir] if templates_dir else [], clinic=clinic_file,
                          today=date.today())
-    click.echo(plan_summary(result))
+    say(plan_summary(result), f"; the plan files were written to {path_text(result.out_dir)}/")
 
 
 def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | None,
@@ -231,7 +301,7 @@ def plan_summary(result: Any) -> str:
     lines.append(f"  First run:     {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
     if result.changes is not None:
         lines.append(calendar_changes(result.changes))
-    lines.append(f"Wrote {result.out_dir}/: " + ", ".join(p.name for p in result.written))
+    lines.append(f"Wrote {path_text(result.out_dir)}/: " + ", ".join(p.name for p in result.written))
     return "\n".join(lines)
 
 
@@ -245,15 +315,14 @@ def sites_command() -> None:
     rows = [("SITE", "RISK", "BONE", "ALIASES")]
     rows += [(s.id, s.risk, s.bone, ", ".join(s.aliases)) for s in protocol.sites]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+             for row in rows]
     referred = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals})
-    click.echo("\nEvery alias above means one site. Names that could mean sites of different "
-               "risk are refused; say which:")
-    for entry in protocol.ambiguous_names:
-        click.echo(f"  {entry.name}: {', '.join(entry.sites)}")
-    click.echo("\nSurgeon-led (refused unless --cleared-by \"NAME, DATE\"): " + ", ".join(referred))
-
+    lines.append("\nEvery alias above means one site. Names that could mean sites of different "
+                 "risk are refused; say which:")
+    lines += [f"  {entry.name}: {', '.join(entry.sites)}" for entry in protocol.ambiguous_names]
+    lines.append("\nSurgeon-led (refused unless --cleared-by \"NAME, DATE\"): " + ", ".join(referred))
+    say("\n".join(lines))
 
 
 @cli.group("templates")
@@ -274,18 +343,18 @@ def templates_list_command() -> None:
     """Print the built-in template names, one per line."""
     from planner.guide.render import TEMPLATE_NAMES
 
-    for name in TEMPLATE_NAMES:
-        click.echo(name)
+    say("\n".join(TEMPLATE_NAMES))
 
 
 @templates_group.command("copy")
-@click.argument("dest", metavar="DIR", type=click.Path(path_type=Path))
+@click.argument("dest", metavar="DIR", type=OsPath(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace template files that already exist in DIR.")
 @_reports_errors
 def templates_copy_command(dest: Path, force: bool) -> None:
     """Copy the built-in templates into DIR (created if needed), for use with --templates."""
-    from planner.guide.render import copy_templates
+    from planner.files.template_copy import copy_templates
 
     written = copy_templates(dest, force)
-    click.echo(f"Copied {len(written)} templates into {dest}; use them with "
-               f"'rtr plan ... --templates {dest}'.")
+    shown = path_text(dest)
+    say(f"Copied {len(written)} templates into {shown}; use them with "
+        f"'rtr plan ... --templates {shown}'.", f"; the templates were copied into {shown}")

@@ -199,7 +199,7 @@ BAD_CLINICS = [
     ('name = "H"\nlogo = "missing.png"\n', {}, ["'logo'", "missing.png", "not found"]),
     ('name = "H"\nlogo = "big.png"\n', {"big.png": b"\x89PNG\r\n\x1a\n" + b"\0" * (512 * 1024)}, ["'logo'", "512 KB"]),
     ('name = "H"\nlogo = "logo.png"\n', {"logo.png": b"GIF89a\x01\x00\x01\x00"}, ["'logo'", "not a PNG, JPEG or SVG"]),
-    ('name = "H"\nlogo = "pics"\n', {"pics/x.png": b"\x89PNG\r\n\x1a\n"}, ["'logo'", "not found"]),
+    ('name = "H"\nlogo = "pics"\n', {"pics/x.png": b"\x89PNG\r\n\x1a\n"}, ["'logo'", "it is a folder, not an ordinary file"]),
     ('name = "H"\naccent = "blue"\n', {}, ["'accent'", "'blue'", "hex colour"]),
     ('name = "H"\naccent = "#12345"\n', {}, ["'accent'", "hex colour"]),
     ('name = "H"\naccent = "#ffd700"\n', {}, ["'accent'", "too light", "4.5:1"]),

@@ -19,6 +19,12 @@ from planner.calendar.uids import day_uid
 
 HEX16 = re.compile(r"^[0-9a-f]{16}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# SEQUENCE is a 32-bit signed integer (RFC 5545 3.3.8) that a changed event raises by one, so
+# the largest one that can be read back is one below the maximum.
+MAX_SEQUENCE = 2**31 - 2
+# Event dates are computed on (the next day, a timed session's UTC instant), so a record
+# dated at the very ends of the calendar cannot be rewritten; none a plan makes comes close.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class EventRecord(NamedTuple):
@@ -101,8 +107,12 @@ def _parse_record(item: dict[str, Any], plan_id: str) -> EventRecord:
     day = date.fromisoformat(item["date"])
     sequence, stamp, fingerprint = item["sequence"], item["last_modified"], item["fingerprint"]
     # Only UIDs this plan would write itself: they are copied into plan.ics as cancellations.
-    if item["uid"] != day_uid(plan_id, day) or type(sequence) is not int or sequence < 0:
+    if item["uid"] != day_uid(plan_id, day) or type(sequence) is not int:
         raise ValueError("bad uid or sequence")
+    if not 0 <= sequence <= MAX_SEQUENCE:
+        raise ValueError(f"sequence {sequence} is outside 0-{MAX_SEQUENCE}")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"date {day.isoformat()} is outside {FIRST_DAY.year}-{LAST_DAY.year}")
     if not isinstance(fingerprint, str) or not HEX64.match(fingerprint):
         raise ValueError("bad fingerprint")
     return EventRecord(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -34,6 +35,7 @@ def default_out_dir(plan: Plan) -> Path:
 
 def check_out_dir(out_dir: Path, force: bool) -> None:
     """Refuse an output path that is a file, or a non-empty folder without --force."""
+    _probe(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} is a file, not a folder; choose another --out.")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
@@ -41,6 +43,20 @@ def check_out_dir(out_dir: Path, force: bool) -> None:
             f"folder {out_dir} already exists and is not empty; use --force to replace the "
             "plan files in it, or choose another --out."
         )
+
+
+def _probe(out_dir: Path) -> None:
+    """Refuse a path that cannot even be looked up or listed (a name over 255 bytes, a folder
+    without permission) with one line, before the checks below would raise it raw."""
+    try:
+        if stat.S_ISDIR(os.stat(out_dir).st_mode):
+            with os.scandir(out_dir) as entries:
+                next(entries, None)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # not there yet (or under a file): write_outputs reports what happens
+    except OSError as exc:
+        raise OutputError(f"cannot use {out_dir} as the output folder: "
+                          f"{exc.strerror or exc}.") from None
 
 
 def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:

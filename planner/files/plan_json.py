@@ -56,8 +56,11 @@ from planner.calendar.history import CalendarHistory, read_history_section
 from planner.calendar.options import CalendarOptions
 from planner.core.models import Day, Milestone, PhaseSpan, Plan, PlanRequest
 from planner.core.names import WEEKDAYS
+from planner.core.userfile import read_user_file
 
 SCHEMA = "rtr-planner/plan/1"
+# The largest plan.json written is under 200 KB; anything far beyond is not one of ours.
+PLAN_JSON_LIMIT = 16 * 1024 * 1024
 
 
 def to_json(plan: Plan, calendar: dict[str, Any] | None = None) -> str:
@@ -151,9 +154,12 @@ def _milestone(milestone: Milestone) -> dict[str, Any]:
 
 
 def load_document(path: Path) -> object:
-    """Parse a JSON file; every way it can fail becomes a ValueError with a short reason."""
+    """Parse a JSON file; every way it can fail becomes a ValueError with a short reason.
+
+    A pipe or device in its place, or a file over `PLAN_JSON_LIMIT`, is refused unread.
+    """
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
+        return json.loads(read_user_file(path, PLAN_JSON_LIMIT).decode("utf-8"))
     except OSError as exc:
         raise ValueError(exc.strerror or str(exc)) from None
     except UnicodeDecodeError:

@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from planner.errors import ClinicError
+from planner.core.userfile import UnusableFile, read_user_file
 
 KEYS = ("name", "contact", "logo", "accent")
 LOGO_LIMIT = 512 * 1024
+# Four short keys fit in well under 1 KB; the cap keeps a device or a huge file from being read.
+TOML_LIMIT = 64 * 1024
 TEXT_LIMIT = 200
 # The accent colours links and headings on white, so it must pass WCAG AA for text.
 MIN_CONTRAST = 4.5
@@ -75,13 +78,15 @@ def _read_toml(path: Path) -> dict[str, object]:
     import tomllib  # only with --clinic; most runs never need it
 
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(read_user_file(path, TOML_LIMIT).decode("utf-8"))
     except OSError as exc:
         raise ClinicError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     except UnicodeDecodeError:
         raise ClinicError(f"{path}: is not UTF-8 text.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ClinicError(f"{path}: is not valid TOML ({exc}).") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ClinicError(f"{path}: is not valid TOML (nested too deeply).") from None
 
 
 def _text(path: Path, data: dict[str, object], key: str) -> str | None:
@@ -122,13 +127,13 @@ def logo_data_uri(toml_path: Path, logo_path: Path) -> str:
         ClinicError: the file is missing, larger than 512 KB, or not PNG/JPEG/SVG.
     """
     try:
-        if not logo_path.is_file():
-            raise ClinicError(f"{toml_path}: key 'logo': file {logo_path} not found (the path "
-                              "is relative to the clinic file).")
-        if logo_path.stat().st_size > LOGO_LIMIT:
-            raise ClinicError(f"{toml_path}: key 'logo': {logo_path} is larger than "
-                              f"{LOGO_LIMIT // 1024} KB; use a smaller PNG, JPEG or SVG.")
-        data = logo_path.read_bytes()
+        data = read_user_file(logo_path, LOGO_LIMIT)
+    except FileNotFoundError:
+        raise ClinicError(f"{toml_path}: key 'logo': file {logo_path} not found (the path "
+                          "is relative to the clinic file).") from None
+    except UnusableFile as exc:
+        hint = "; use a smaller PNG, JPEG or SVG" if exc.too_large else ""
+        raise ClinicError(f"{toml_path}: key 'logo': cannot use {logo_path} ({exc}){hint}.") from None
     except OSError as exc:
         raise ClinicError(f"{toml_path}: key 'logo': cannot read {logo_path} "
                           f"({exc.strerror or exc}).") from None

@@ -16,9 +16,10 @@ import jinja2
 
 from planner.core.cache import package_stamp
 from planner.core.models import Plan
-from planner.errors import OutputError, TemplateProblem
+from planner.errors import TemplateProblem
 from planner.guide.clinic import Clinic
 from planner.guide.context import build_context
+from planner.guide.overrides import OverrideLoader
 from planner.guide.filters import (
     cite,
     isodate,
@@ -120,7 +121,9 @@ def make_env(extra_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     env = jinja2.Environment(
         # The prefix loader comes first so "builtin/…" always means the packaged template,
         # even if an override folder happens to hold a "builtin" folder.
-        loader=jinja2.ChoiceLoader([builtin, jinja2.FileSystemLoader(_search_path(extra_dirs))]),
+        # Overrides are the user's files, read by OverrideLoader (ordinary files only, capped).
+        loader=jinja2.ChoiceLoader([builtin, OverrideLoader(extra_dirs),
+                                    jinja2.FileSystemLoader(packaged_templates_dir())]),
         bytecode_cache=template_cache(_env_settings()),
         **_ENV_OPTIONS,
     )
@@ -197,10 +200,21 @@ def _render(name: str, context: GuideContext, extra_dirs: Sequence[Path],
         where = exc.filename or exc.name or name
         raise TemplateProblem(where, f"line {exc.lineno}: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
-        where, line = _failing_template(exc.__traceback__)
-        at = f", line {line}" if line else ""
         message = f"undefined variable: {exc.message}{_clinic_hint(exc.message, clinic)}"
-        raise TemplateProblem(f"{where or name}{at}", message) from exc
+        raise TemplateProblem(_where(exc, name), message) from exc
+    except TemplateProblem:
+        raise
+    except RecursionError as exc:
+        raise TemplateProblem(_where(exc, name), "includes, extends or calls itself without "
+                              "end") from None
+    except Exception as exc:  # an override is code: whatever it raises is the template's fault
+        raise TemplateProblem(_where(exc, name), f"{type(exc).__name__}: {exc}") from None
+
+
+def _where(exc: BaseException, name: str) -> str:
+    """``path/guide.md.j2, line 3``: the template frame an error was raised in, else `name`."""
+    where, line = _failing_template(exc.__traceback__)
+    return f"{where or name}{f', line {line}' if line else ''}"
 
 
 def _clinic_hint(message: str | None, clinic: Clinic | None) -> str:
@@ -222,31 +236,3 @@ def _failing_template(tb: TracebackType | None) -> tuple[str | None, int | None]
         tb = tb.tb_next
     return found
 
-
-def copy_templates(dest: Path, force: bool = False) -> list[Path]:
-    """Copy the built-in templates into ``dest`` (created if needed) as a clinic's start.
-
-    Nothing is copied if any target file exists, unless ``force``; other files in ``dest``
-    are never touched.
-
-    Raises:
-        OutputError: ``dest`` is a file, a target exists without ``force``, or writing fails.
-    """
-    source = packaged_templates_dir()
-    if dest.exists() and not dest.is_dir():
-        raise OutputError(f"{dest} is a file, not a folder; choose another folder.")
-    existing = [name for name in TEMPLATE_NAMES if (dest / name).exists()]
-    if existing and not force:
-        more = f" and {len(existing) - 1} more template file(s)" if len(existing) > 1 else ""
-        raise OutputError(f"{dest} already has {existing[0]}{more}; use --force to replace "
-                          "them, or choose another folder.")
-    written = []
-    try:
-        for name in TEMPLATE_NAMES:
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((source / name).read_bytes())
-            written.append(target)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {dest}: {exc.strerror or exc}.") from exc
-    return written
