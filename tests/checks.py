@@ -1,6 +1,6 @@
 """Checks that several test modules share: the engine's safety invariants, and what a calendar
-file must say read back through three independent parsers (icalendar, allenporter's `ical`,
-vobject), its VTIMEZONEs checked against zoneinfo and its wire format.
+file must say read back through four in-process parsers (icalendar, allenporter's `ical`,
+vobject, recurring-ical-events), its VTIMEZONEs checked against zoneinfo and its wire format.
 
 They live here, not in a test module, so that a test module never imports another one.
 """
@@ -157,7 +157,7 @@ def absolute(value: date | datetime) -> date | datetime:
     return value.astimezone(timezone.utc)
 
 
-# --- the three parsers ------------------------------------------------------------------
+# --- the in-process parsers ------------------------------------------------------------------
 # Each parser reads a given file once (the last few are kept): a test that checks one calendar
 # several ways reuses the parse, and nothing here changes what a parser returns.
 
@@ -217,9 +217,26 @@ def vobject_rows(raw: bytes) -> list[tuple]:
             for e in cal.vevent_list]
 
 
+def recurring_rows(raw: bytes) -> list[tuple]:
+    """Rows via recurring-ical-events, the expansion layer calendar tools put on icalendar:
+    the occurrences it finds over the whole calendar, in file order, with the instants it
+    computes through the file's own VTIMEZONEs."""
+    import recurring_ical_events
+
+    cal = read_icalendar(raw)
+    order = {str(e["UID"]): i for i, e in enumerate(cal.events)}
+    found = recurring_ical_events.of(cal).between(date(1900, 1, 1), date(2200, 1, 1))
+    events = sorted(found, key=lambda e: order[str(e["UID"])])
+    return [(str(ev["UID"]), str(ev["SUMMARY"]), absolute(ev.start), absolute(ev.end),
+             [(str(a["ACTION"]), str(a["DESCRIPTION"]), a["TRIGGER"].dt)
+              for a in ev.walk("VALARM")])
+            for ev in events]
+
+
 def assert_parsers_agree(raw: bytes, expected: list[tuple]) -> None:
-    """All three parsers read exactly `expected`, event by event."""
-    for reader in (icalendar_rows, ical_rows, vobject_rows):
+    """All four in-process readers (icalendar, `ical`, vobject, recurring-ical-events) read
+    exactly `expected`, event by event."""
+    for reader in (icalendar_rows, ical_rows, vobject_rows, recurring_rows):
         assert reader(raw) == expected, reader.__name__
 
 

@@ -1,7 +1,7 @@
 """Two more calendar clients' parsers, run as real programs: ical.js (Mozilla's, the one in
 Thunderbird) under node, and libical (Evolution's and GNOME Calendar's) through its GObject
-bindings under the system Python. Together with icalendar, `ical` and vobject (tests/checks.py)
-that is five independent readings of every calendar.
+bindings under the system Python. Together with icalendar, `ical`, vobject
+and recurring-ical-events (tests/checks.py) that is six readings of every calendar.
 
 Both read a whole batch of files in one process (starting node or GObject costs more than
 reading a calendar) and give, per file, the errors the parser reported and one row per event:

@@ -1,6 +1,7 @@
-"""Every calendar variant read by five parsers: icalendar, `ical` and vobject in process
+"""Every calendar variant read by six parsers: icalendar, `ical`, vobject and
+recurring-ical-events in process
 (tests/checks.py), and ical.js (Thunderbird) and libical (Evolution, GNOME) as real programs
-(tests/clients.py). All five must read the same instants, texts, status, categories and alarms,
+(tests/clients.py). All six must read the same instants, texts, status, categories and alarms,
 and the two clients must report no parse error.
 
 The sweep covers every site x grade (the quick profile a representative part), all-day and
@@ -107,7 +108,7 @@ def test_clock_changes_are_found_for_every_zone() -> None:
     assert all(len(clock_changes(tz, 2027)) == 2 for tz, _ in DST_ZONES)
 
 
-def test_every_site_and_grade_reads_the_same_in_five_parsers() -> None:
+def test_every_site_and_grade_reads_the_same_in_six_parsers() -> None:
     raws = []
     for site, grade, variant in profiled(SWEEP, QUICK):
         options = options_for(*variant)
@@ -117,7 +118,7 @@ def test_every_site_and_grade_reads_the_same_in_five_parsers() -> None:
     assert_clients_agree(raws)
 
 
-def test_sessions_in_a_repeated_or_skipped_hour_read_the_same_in_five_parsers() -> None:
+def test_sessions_in_a_repeated_or_skipped_hour_read_the_same_in_six_parsers() -> None:
     calendars = dst_calendars()
     # Each zone's sessions meet the hour that changed on at least one of its change days.
     for tz, at in DST_ZONES:
@@ -154,7 +155,7 @@ def regenerations() -> list[bytes]:
     return raws
 
 
-def test_cancelled_events_read_the_same_in_five_parsers_with_no_empty_property() -> None:
+def test_cancelled_events_read_the_same_in_six_parsers_with_no_empty_property() -> None:
     raws = regenerations()
     for raw in raws:
         cancelled = [row for row in reference_rows(raw) if row[4] == "CANCELLED"]
