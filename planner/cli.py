@@ -177,8 +177,8 @@ def _one_line(exc: click.ClickException) -> str:
               help='MRI grade 1-4: 1 periosteal oedema only … 4 fracture line visible.')
 @click.option("--start", required=True, type=DATE,
               help=('First day of the plan: ISO (2026-12-07) or written out (7 December 2026); '
-                    'numeric dates such as 03/04/2026 are refused as ambiguous; at most a year '
-                    'from today.'))
+                    'numeric dates such as 03/04/2026 are refused as ambiguous; at most 366 days '
+                    'before or after today; a start in the past is written with a warning.'))
 @click.option("--name", default="Runner", show_default=True,
               help="Athlete's name, shown in the guide and the calendar.")
 @click.option("--out", type=OsPath(path_type=Path),
@@ -221,6 +221,7 @@ def _one_line(exc: click.ClickException) -> str:
                     'name zoneinfo knows; case does not matter). Needs --time. An unknown name is'
                     ' refused with up to three close matches.'))
 @click.option("--reminder", type=REMINDER, default="none", show_default=True,
+              metavar="30m|1h|none",
               help=('One alarm on every training session (never on rest days): 30m, 90m, 1h, 2h …'
                     ' (1 minute to 24 hours) before a timed session; all-day sessions remind at '
                     '20:00 the evening before, whatever the amount; none adds no alarm.'))
@@ -255,10 +256,13 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
         cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
         cross=cross or (), bodyweight_support=bodyweight_support,
     )
+    today = date.today()
     result = plan_folder(request, out, options, force=force, fresh=new_calendar,
                          templates=[templates_dir] if templates_dir else [], clinic=clinic_file,
-                         today=date.today())
+                         today=today)
     say(plan_summary(result), f"; the plan files were written to {path_text(result.out_dir)}/")
+    if start < today:
+        click.echo(past_start_warning(start, today), err=True)
 
 
 def _calendar_options(at: time | None, tz: str | None, reminder: timedelta | None,
@@ -287,6 +291,17 @@ def calendar_changes(counts: dict[str, int]) -> str:
         parts.append(f"{counts['added']} added")
     parts += [f"{counts['cancelled']} cancelled", f"{counts['unchanged']} unchanged"]
     return f"Calendar: {', '.join(parts)} (regenerated over an earlier plan)"
+
+
+def past_start_warning(start: date, today: date) -> str:
+    """The stderr line for a plan that starts before today.
+
+    Not a refusal: regenerating a plan in progress with --force keeps its (past) start.
+    """
+    days = (today - start).days
+    return (f"Warning: the plan starts {start:%a %d %b %Y}, {days} day{'' if days == 1 else 's'} "
+            "ago; the calendar's first days are already over. Give today's date with --start "
+            "for a plan that starts now.")
 
 
 def plan_summary(result: Any) -> str:

@@ -11,6 +11,10 @@ on A4; the hostile-name check opens the first, so every example still opens in t
 Letter is printed in the full profile only, and screenshots too (they are for people; nothing
 compares them).
 
+guide.md goes through the same browser: rendered by markdown-it with raw HTML allowed (as many
+Markdown viewers do), with hostile strings in every text option, nothing may run and no element,
+attribute or link of the user's may appear.
+
 Chromium is Debian's /usr/bin/chromium (CI installs it); Playwright only drives it, so
 `playwright install` is never needed. A missing browser fails these tests rather than
 skipping them, so a guide that breaks in a browser cannot pass unnoticed.
@@ -20,8 +24,10 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -221,3 +227,185 @@ def test_hostile_athlete_name_stays_text(browser, tmp_path, protocol):
     assert HOSTILE in page.locator("#diary").inner_text()
     watch.assert_clean()
     page.context.close()
+
+
+# ---- guide.md through a real Markdown renderer ----------------------------------------------
+#
+# Many Markdown viewers pass raw HTML through (CommonMark allows it), so guide.md must carry no
+# tag, attribute or link of the user's. markdown-it renders it with raw HTML on, as such a
+# viewer would, and the page is loaded like the HTML guide: every dialog and request recorded.
+
+# Each would run script, make an element or a javascript: link if it reached the page as markup.
+MD_PAYLOADS = [
+    "<img src=x onerror=\"document.title='pwned'\">",
+    "<script>document.title='pwned'</script>",
+    "<svg onload=alert(1)>",
+    "<iframe srcdoc=\"<script>parent.document.title='pwned'</script>\"></iframe>",
+    "<details open ontoggle=alert(1)>x</details>",
+    "<pwned-element id=pwned></pwned-element>",
+    "<style>body{display:none}</style>",
+    "[click](javascript:alert(1))",
+    "![x](x\" onerror=\"alert(1))",
+    "<javascript:alert(1)>",
+    "\\<img src=x onerror=alert(1)>",
+    "<img src=x onerror=alert(1)> ",
+    "&lt;img src=x onerror=alert(1)&gt; &#60;b&#62;",
+    "a\n\n<img src=x onerror=alert(1)>",
+    "`</code><img src=x onerror=alert(1)>`",
+    "<!-- --><img src=x onerror=alert(1)>",
+    "*<b onmouseover=alert(1)>x</b>*",
+    "| <img src=x onerror=alert(1)> |",
+    "# <img src=x onerror=alert(1)>",
+    "1. <a href=javascript:alert(1)>x</a>",
+]
+# (name, cleared-by) pairs where one holds the other: the name used to be escaped first,
+# which broke the exact match on the clinician and left their tag raw.
+MD_PAIRS = [
+    ("Ana & Kim", "Dr Lee (for Ana & Kim) <img src=x onerror=alert(1)>"),
+    ("<", "\\<img src=x onerror=alert(1)>"),
+    ("Kim", "Kim <img src=x onerror=alert(1)> Kim"),
+    # The engine strips the clinician's name, so the raw one was not found in the criterion.
+    ("Kim", "<img src=x onerror=alert(1)> "),
+]
+# Cases are (--name, --cleared-by, other): "other" goes into every other text option that may
+# reach guide.md (the clinic's name and contact) and into --calendar-name, which only the
+# calendar carries. The full profile puts each payload into every field at once; the quick one
+# runs the pairs and a rotation that puts each payload into one field or another.
+_ROTATED = [(MD_PAYLOADS[i], MD_PAYLOADS[(i + 1) % len(MD_PAYLOADS)],
+             MD_PAYLOADS[(i + 2) % len(MD_PAYLOADS)]) for i in range(0, len(MD_PAYLOADS), 3)]
+_PAIRED = [(n, c, p) for (n, c), p in zip(MD_PAIRS, MD_PAYLOADS)]
+MD_CASES = profiled([(p, p, p) for p in MD_PAYLOADS] + _PAIRED + _ROTATED, _PAIRED + _ROTATED)
+
+
+def test_every_markdown_payload_is_tried():
+    assert {text for case in MD_CASES for text in case} >= set(MD_PAYLOADS)
+    assert all(case in MD_CASES for case in _PAIRED)
+
+
+def markdown_page(markdown: str) -> str:
+    """guide.md as a Markdown viewer that allows raw HTML shows it (GFM tables on)."""
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(markdown)
+    return f'<!doctype html><html><head><meta charset="utf-8"><title>guide</title></head><body>{body}</body></html>'
+
+
+def write_guide_md(capsys, folder: Path, name: str, cleared_by: str, other: str) -> str:
+    """Run `rtr plan` with the text options set; return guide.md."""
+    from .helpers import run_rtr
+
+    toml = folder / "clinic.toml"
+    folder.mkdir()
+    toml.write_text(f"name = {json.dumps(other)}\ncontact = {json.dumps(other)}\n", encoding="utf-8")
+    start = (date.today() + timedelta(days=7)).isoformat()
+    code, _, err = run_rtr(capsys, "plan", "--site", "metatarsal", "--grade", "2", "--start", start,
+                           "--name", name, "--cleared-by", cleared_by, "--calendar-name", other,
+                           "--clinic", str(toml), "--out", str(folder / "out"))
+    assert code == 0, err
+    return (folder / "out" / "guide.md").read_text(encoding="utf-8")
+
+
+DOM_SHAPE = """() => {
+  const shape = new Set();
+  for (const el of document.querySelectorAll('*')) {
+    shape.add(el.localName);
+    for (const a of el.attributes) shape.add(el.localName + '@' + a.name);
+  }
+  return {shape: [...shape].sort(), title: document.title,
+          hrefs: [...document.querySelectorAll('[href]')].map(e => e.getAttribute('href'))};
+}"""
+
+
+class MarkdownViewer:
+    """One browser page that opens rendered Markdown files in turn, recording like open_guide
+    (a page per file costs a new browser context, ten times the load itself)."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
+        self.page = self.context.new_page()
+        self.watch = Watch("")
+        self.page.on("console", lambda m: m.type == "error" and self.watch.console_errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.watch.page_errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.watch.dialogs.append(d.message), d.dismiss()))
+        self.page.route("**/*", self._only_the_page)
+
+    def _only_the_page(self, route, request) -> None:
+        if request.url == self.watch.url:
+            route.continue_()
+        else:
+            self.watch.requests.append(request.url)
+            route.abort()
+
+    def open(self, path: Path, markdown: str) -> tuple[Page, Watch, dict]:
+        """Render ``markdown`` into ``path`` and open it; return the page, what it did and the
+        DOM's shape (element and attribute names, title, link targets)."""
+        path.write_text(markdown_page(markdown), encoding="utf-8")
+        self.watch = Watch(path.as_uri())
+        self.page.goto(self.watch.url, wait_until="load")
+        return self.page, self.watch, self.page.evaluate(DOM_SHAPE)
+
+
+@pytest.fixture(scope="module")
+def md_viewer(browser) -> Iterator[MarkdownViewer]:
+    """The module's one Markdown viewer page."""
+    viewer = MarkdownViewer(browser)
+    yield viewer
+    viewer.context.close()
+
+
+@pytest.fixture(scope="module")
+def clean_markdown_shape(md_viewer, tmp_path_factory) -> set[str]:
+    """The elements and attributes guide.md makes with ordinary text in every field."""
+    folder = tmp_path_factory.mktemp("clean-md")
+    plan = make_plan_for_md("Ana Müller")
+    from planner.guide.clinic import Clinic
+    from planner.guide.render import render_markdown
+
+    markdown = render_markdown(plan, clinic=Clinic(name="O'Brien & Sons", contact="02 9130 0000"))
+    _, watch, dom = md_viewer.open(folder / "guide.html", markdown)
+    watch.assert_clean()
+    return set(dom["shape"])
+
+
+def make_plan_for_md(name: str) -> Plan:
+    """An ordinary cleared plan for the Markdown checks."""
+    from planner.core.protocol import load_protocol
+
+    request = PlanRequest(site="metatarsal", grade=2, start=date(2026, 12, 7), athlete=name,
+                          cleared_by="Dr Lee, 2026-12-01")
+    return build_plan(request, load_protocol())
+
+
+@pytest.mark.parametrize("name,cleared_by,other", MD_CASES)
+def test_no_payload_in_a_text_option_runs_in_rendered_markdown(
+        md_viewer, clean_markdown_shape, tmp_path, capsys, name, cleared_by, other):
+    # A clearance must end in its date; the payload is the clinician's part before it.
+    cleared_by = f"{cleared_by}, {date.today():%Y-%m-%d}"
+    markdown = write_guide_md(capsys, tmp_path / "run", name, cleared_by, other)
+    page, watch, dom = md_viewer.open(tmp_path / "guide.html", markdown)
+    # Nothing ran (no dialog, no error, no title change, no request for an injected image) ...
+    watch.assert_clean()
+    assert dom["title"] == "guide"
+    # ... and nothing of the user's became an element, an attribute or a link.
+    assert set(dom["shape"]) <= clean_markdown_shape, set(dom["shape"]) - clean_markdown_shape
+    assert all(h.startswith(("#ref-", "https://", "http://")) for h in dom["hrefs"]), dom["hrefs"]
+    # Each field still reads as typed (line breaks become spaces; --cleared-by is stripped).
+    text = page.locator("body").inner_text()
+    assert page.locator("h1").inner_text() == "Return-to-run plan for " + " ".join(name.split())
+    assert f"Cleared for conservative rehabilitation by: {' '.join(cleared_by.split())}" in text
+    assert f"cleared by {' '.join(cleared_by.split())}. Follow" in text
+    assert " ".join(other.split()) in page.locator("p").first.inner_text()
+
+
+@pytest.mark.parametrize("name", ["Ana Müller", "O'Brien & Sons", "Zoë-Jane d'Arcy (ÅSA)"])
+def test_an_ordinary_name_reads_as_typed_in_guide_md(md_viewer, tmp_path, name):
+    from planner.guide.clinic import Clinic
+    from planner.guide.render import render_markdown
+
+    markdown = render_markdown(make_plan_for_md(name), clinic=Clinic(name=name))
+    # Plain in the Markdown source, too: nothing in these names needs a backslash.
+    assert f"# Return-to-run plan for {name}\n" in markdown
+    assert f"**{name}**\n" in markdown
+    page, watch, _ = md_viewer.open(tmp_path / "guide.html", markdown)
+    assert page.locator("h1").inner_text() == f"Return-to-run plan for {name}"
+    watch.assert_clean()

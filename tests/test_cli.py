@@ -363,3 +363,33 @@ def test_plan_command_makes_one_call_into_the_seam(tmp_path, capsys, monkeypatch
     assert kwargs == {"force": False, "fresh": False, "templates": [], "clinic": None,
                       "today": TODAY}
     assert {p.name for p in out.iterdir()} == OUTPUTS and f"Wrote {out}/" in printed
+
+
+def test_rest_days_that_leave_no_safe_week_name_the_rest_day_option(tmp_path, capsys):
+    code, out, err = run(capsys, *plan_args(tmp_path / "p", "--rest-day", "mon,tue,wed"))
+    assert (code, out) == (2, "")
+    assert err == ("Error: Invalid value for '--rest-day': cannot fit 3 run days with a day "
+                   "between each into the days left by rest on mon,tue,wed (thu,fri,sat,sun): "
+                   "bone needs a day off between loading days. Rest on days that leave 3 "
+                   "weekdays with gaps, e.g. sun or sat,sun.\n")
+    assert not (tmp_path / "p").exists()
+    # With --run-days given, the same week names --run-days.
+    code, _, err = run(capsys, *plan_args(tmp_path / "p", "--rest-day", "mon,tue,wed",
+                                          "--run-days", "thu,fri,sat,sun"))
+    assert code == 2 and "Invalid value for '--run-days'" in err
+
+
+@pytest.mark.parametrize("days", [1, 30, 366])
+def test_a_start_in_the_past_is_written_with_a_warning(tmp_path, capsys, days):
+    start = TODAY - timedelta(days=days)
+    code, out, err = run(capsys, *plan_args(tmp_path / "p", start=start.isoformat()))
+    assert code == 0 and "Wrote" in out
+    assert err == (f"Warning: the plan starts {start:%a %d %b %Y}, {days} day"
+                   f"{'' if days == 1 else 's'} ago; the calendar's first days are already over. "
+                   "Give today's date with --start for a plan that starts now.\n")
+    assert {p.name for p in (tmp_path / "p").iterdir()} == OUTPUTS
+
+
+def test_a_start_today_has_no_warning(tmp_path, capsys):
+    code, _, err = run(capsys, *plan_args(tmp_path / "p", start=TODAY.isoformat()))
+    assert (code, err) == (0, "")

@@ -1,15 +1,21 @@
-"""The README stays true: two set-up commands, every site and option documented."""
+"""The README stays true: two set-up commands, every site and option documented, every
+console example printing what it shows."""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from planner.cli import cli
 from planner.files.folder import OUTPUT_NAMES
+
+from .helpers import run_rtr
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -167,3 +173,46 @@ def test_readme_plan_json_schema_matches_what_is_written(tmp_path) -> None:
     assert _readme_json_paths() == written - cancelled
     assert written >= {".request.rest_days", ".request.run_days", ".days[].gate",
                        ".calendar.events[].fingerprint"}
+
+
+# The README's console examples use fixed dates; the clock is pinned to a day before them so
+# they print the same on any later day (no past-start warning, never beyond the 366-day window).
+README_TODAY = date(2026, 12, 1)
+
+
+def _console_examples() -> list[tuple[str, str]]:
+    """Every `$ rtr …` line of the README's console blocks, in order, with the output shown
+    under it (up to the next `$` line, trailing blank lines left out)."""
+    examples = []
+    for block in re.findall(r"^```console\n(.*?)^```$", README, flags=re.S | re.M):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, shown = chunk.partition("\n")
+            examples.append((command, shown.rstrip("\n") + "\n" if shown.strip() else ""))
+    return examples
+
+
+class _ReadmeDay(date):
+    """`date` whose today() is README_TODAY."""
+
+    @classmethod
+    def today(cls) -> date:
+        """The day the README's examples are run on."""
+        return README_TODAY
+
+
+def test_every_readme_console_example_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
+    """A new user's session: every console example, in README order, in one fresh folder
+    holding the repository's examples/ (the clinic examples read examples/clinic/)."""
+    import planner.cli
+
+    examples = _console_examples()
+    assert len(examples) >= 11
+    shutil.copytree(ROOT / "examples" / "clinic", tmp_path / "examples" / "clinic")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(planner.cli, "date", _ReadmeDay)
+    for command, shown in examples:
+        args = shlex.split(command)
+        assert args[0] == "rtr", command
+        code, out, err = run_rtr(capsys, *args[1:])
+        assert out + err == shown, command
+        assert (code == 0) == (not shown.startswith("Error:")), (command, code)

@@ -281,3 +281,18 @@ def test_line_breaks_tabs_and_other_scripts_are_kept(protocol):
     name = "Zoë\tO'Neil\nسارة 🏃 \u202eRTL"
     plan = make_plan(protocol, "fibula", 1, date(2026, 3, 2), athlete=name)
     assert plan.request.athlete == name
+
+
+def test_walk_run_weeks_rise_against_the_best_week_so_far_not_week_to_week(protocol):
+    # The protocol's rule is "at most half of the best week so far" (max_run_increase_pct), so
+    # after each lighter week running returns past its level: 24 -> 48 and 48 -> 90 minutes
+    # week to week, each within 50% of the best earlier week (36, then 72).
+    plan = make_plan(protocol, "tibia-posteromedial", 1, date(2026, 3, 2))
+    span = next(p for p in plan.phases if p.id == "return-to-run")
+    weeks = [0] * (((span.end - span.start).days // 7) + 1)
+    for d in plan.days:
+        if d.phase == "return-to-run":
+            weeks[(d.date - span.start).days // 7] += d.run_minutes
+    assert weeks == [21, 30, 36, 24, 48, 60, 72, 48, 90]
+    assert protocol.rules.max_run_increase_pct == 50
+    assert all(b <= 1.5 * max(weeks[:i + 1]) for i, b in enumerate(weeks[1:]))

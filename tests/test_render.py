@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from planner.core.engine import build_plan
+from planner.core.filled import fill
 from planner.errors import TemplateProblem
 from planner.core.models import Plan, PlanRequest
 from planner.core.protocol import load_protocol
 from planner.guide.context import build_context
-from planner.guide.filters import longdate, md_escape, minutes
+from planner.guide.filters import longdate, md_escape, md_guard, minutes
 from planner.guide.render import (
     TEMPLATE_NAMES,
     packaged_templates_dir,
@@ -354,7 +355,10 @@ def test_markdown_escapes_the_athlete_name():
         ("- item", r"\- item"),
         ("<img src=x>", r"\<img src=x\>"),
         ("line\nbreak | x", r"line break \| x"),
-        ("`code` _em_ [l](u) & ~s~", r"\`code\` \_em\_ \[l\](u) \& \~s\~"),
+        ("`code` _em_ [l](u) & ~s~", r"\`code\` \_em\_ \[l\](u) & \~s\~"),
+        # "&" is escaped only where it would start an entity, so "O'Brien & Sons" stays as typed.
+        ("O'Brien & Sons", "O'Brien & Sons"),
+        ("&lt;img&gt; &#60; &#x3C;", r"\&lt;img\&gt; \&#60; \&#x3C;"),
     ],
 )
 def test_md_escape(raw, escaped):
@@ -488,3 +492,23 @@ def test_both_guides_from_one_context_match_the_separate_renders():
 
     plan = make_plan("navicular", 3, date(2028, 2, 29), cleared_by=CLEARED)
     assert render_guides(plan) == (render_markdown(plan), render_html(plan))
+
+
+def test_mdguard_escapes_only_the_users_pieces_once():
+    text = fill("Cleared by {cleared_by} [R21].", cleared_by="Ana & Kim <b>[x]</b>")
+    assert text == "Cleared by Ana & Kim <b>[x]</b> [R21]."
+    assert md_guard(text, "Ana & Kim", text.pieces[1][0]) == (
+        r"Cleared by Ana & Kim \<b\>\[x\]\</b\> [R21].")
+
+
+def test_mdguard_on_plain_text_escapes_each_value_once_longest_first():
+    # The clinician's text holds the name: replacing the name first used to break the match.
+    text = "by Dr <i>Lee</i> (for <) and <"
+    assert md_guard(text, "<", "Dr <i>Lee</i> (for <) ") == r"by Dr \<i\>Lee\</i\> (for \<) and \<"
+
+
+def test_fill_refuses_fields_it_cannot_track():
+    with pytest.raises(ValueError):
+        fill("{cleared_by!r}", cleared_by="x")
+    with pytest.raises(ValueError):
+        fill("{other}", cleared_by="x")

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from planner.core import sessions
+from planner.core.filled import fill
 from planner.core.models import (
     LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
@@ -124,7 +125,7 @@ def _gate_criteria(
         if site.risk == "high":
             criteria.append(extras.high_risk)
     if request.cleared_by and phase_id == "reload":
-        criteria.append(extras.cleared.format(cleared_by=request.cleared_by.strip()))
+        criteria.append(fill(extras.cleared, cleared_by=request.cleared_by.strip()))
     return tuple(criteria)
 
 

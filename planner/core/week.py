@@ -55,6 +55,9 @@ def choose_pattern(rest_days: tuple[int, ...], run_days: tuple[int, ...], sessio
     candidates = [c for c in combinations(sorted(set(allowed)), sessions)
                   if min(_cyclic_gaps(c)) >= 1 and _has_anchor(rest, c)]
     if not candidates:
+        # Without --run-days only the rest days limit the week: name the option that was given.
+        if not run_days:
+            raise RequestError("rest_day", _why_not_rest(rest, tuple(sorted(set(allowed))), sessions))
         raise RequestError("run_days", _why_not(rest, tuple(sorted(set(allowed))), sessions))
     loading = min(candidates, key=lambda c: _score(c, rest))
     free = tuple(d for d in range(7) if d not in rest and d not in loading)
@@ -78,6 +81,12 @@ def _anchor(rest: tuple[int, ...], loading: tuple[int, ...]) -> int:
 def _rest_run_end(rest: tuple[int, ...], day: int) -> int:
     """Prefer the rest day that ends a block of rest days (its next day is not rest)."""
     return int((day + 1) % 7 not in rest) * 10 + day
+
+
+def _why_not_rest(rest: tuple[int, ...], allowed: tuple[int, ...], sessions: int) -> str:
+    return (f"cannot fit {sessions} run days with a day between each into the days left by "
+            f"rest on {_names(rest)} ({_names(allowed)}): bone needs a day off between loading "
+            f"days. Rest on days that leave {sessions} weekdays with gaps, e.g. sun or sat,sun.")
 
 
 def _why_not(rest: tuple[int, ...], allowed: tuple[int, ...], sessions: int) -> str:

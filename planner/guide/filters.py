@@ -16,7 +16,8 @@ from planner.core.names import MONTH_ABBR, WEEKDAY_ABBR
 from planner.core.citations import citation_groups
 
 
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]<>|&~])")
+# "&" only where it could start an entity ("&amp;", "&#60;"), so "O'Brien & Sons" stays as typed.
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]<>|~]|&(?=#?\w+;))")
 
 
 _MD_LEADING = re.compile(r"^([#+\-=!]|\d+(?=[.)]))")
@@ -48,11 +49,13 @@ def minutes(value: int) -> str:
 
 
 def md_escape(value: object) -> str:
-    """Make untrusted text (athlete name, clinician) inert inside Markdown.
+    """Make untrusted text (athlete name, clinician, clinic) inert inside Markdown.
 
     Inline markup characters and ``|`` are backslash-escaped so a name cannot break a
-    table or add a link/emphasis/HTML tag; a leading ``#``, ``-``, ``1.`` … is escaped so
-    it cannot start a heading or list; line breaks become spaces.
+    table or add a link/emphasis/HTML tag (``&`` only before an entity name); a leading
+    ``#``, ``-``, ``1.`` … is escaped so it cannot start a heading or list; line breaks
+    become spaces. Apply it once, to the user's text alone: escaping escaped text doubles
+    the backslashes.
     """
     text = " ".join(str(value).split())
     text = _MD_INLINE.sub(r"\\\1", text)
@@ -68,12 +71,21 @@ def _escape_leading(match: re.Match[str]) -> str:
 def md_guard(text: str, *untrusted: str | None) -> str:
     """Escape, inside trusted protocol wording, the spots where user text was inserted.
 
-    The engine writes the clinician's name into a gate criterion ("cleared by …"); only
-    that part is escaped, so the protocol's own ``[R21]`` citations stay readable.
+    The engine writes the clinician's name into a gate criterion ("cleared by …") as a
+    `Filled` text that knows its pieces: only the user's pieces are escaped, each once, so
+    the protocol's own ``[R21]`` citations stay readable. Plain text (e.g. passed by a
+    template override) has no pieces: every occurrence of an ``untrusted`` value (stripped)
+    is escaped in one pass, longest first, so no value is escaped twice.
     """
-    for value in filter(None, untrusted):
-        text = text.replace(value, md_escape(value))
-    return text
+    pieces = getattr(text, "pieces", None)
+    if pieces is not None:
+        return "".join(md_escape(piece) if user else piece for piece, user in pieces)
+    # Stripped: the engine strips what it inserts, and surrounding spaces are not the user's.
+    values = {value.strip() for value in filter(None, untrusted) if value.strip()}
+    if not values:
+        return text
+    pattern = "|".join(re.escape(v) for v in sorted(values, key=lambda v: (-len(v), v)))
+    return re.sub(pattern, lambda match: md_escape(match.group()), text)
 
 
 def md_cell(value: object) -> str:
