@@ -20,7 +20,7 @@ Every expected failure is a `planner.errors.PlannerError` (see there for which i
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.calendar.options import CalendarOptions
 from planner.core.models import Plan, PlanRequest, Protocol
 from planner.errors import OutputError
+from planner.files.commit import commit_cut_short
 from planner.files.folder import check_out_dir, default_out_dir, write_outputs
+from planner.files.lock import folder_lock
 from planner.guide.clinic import Clinic
 
 if TYPE_CHECKING:  # the calendar's revision code needs icalendar, imported when rendering
@@ -62,7 +64,8 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
                 templates: Sequence[Path] = (), clinic: Clinic | Path | None = None,
                 today: date | None = None, fresh: bool = False,
                 environ: Mapping[str, str] | None = None, protocol: Protocol | None = None,
-                now: datetime | None = None) -> Result:
+                now: datetime | None = None,
+                on_commit: Callable[[], None] | None = None) -> Result:
     """Build the plan for `request` and write its six files into `out_dir`.
 
     Args:
@@ -78,10 +81,17 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
         environ: where ``SOURCE_DATE_EPOCH`` is read for DTSTAMP (default the process's).
         protocol: the validated protocol (default the packaged one).
         now: the time stamped as LAST-MODIFIED on changed events (default the clock).
+        on_commit: called as soon as the new set of six files is in place, with Ctrl-C and
+            SIGTERM still held back (the command line uses it to finish and report the run
+            rather than be interrupted once the files are written).
 
     Raises:
         PlannerError: a bad request or clinic file, a surgeon-led case, a broken template,
-            or a folder that cannot be used; nothing is written then.
+            or a folder that cannot be used (another run holds it, a folder is in the way
+            of one of the six names); nothing is written then.
+        KeyboardInterrupt: Ctrl-C (or SIGTERM, in the command line): the folder holds the
+            whole earlier set, or, if the interrupt came as the files were being committed,
+            the whole new one (see `on_commit`).
     """
     if isinstance(clinic, (str, Path)):
         from planner.guide.clinic import load_clinic  # tomllib only when a file is given
@@ -89,12 +99,17 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
         clinic = load_clinic(Path(clinic))
     plan = build(request, protocol, today)
     folder = Path(out_dir) if out_dir is not None else default_out_dir(plan)
-    check_out_dir(folder, force)
-    previous = None if fresh else read_previous_calendar(folder, plan)
-    rendered = render_outputs(plan, default_stamp(plan, environ), options, previous,
-                              now or datetime.now(timezone.utc), templates=templates,
-                              clinic=clinic)
-    written = write_outputs(folder, rendered.files, force=force)
+    if not commit_cut_short(folder):  # such a folder is first put back, under the lock
+        check_out_dir(folder, force)  # refuse early, before the folder is even created
+    # The lock spans reading the earlier plan.json to writing the new set: a second run on the
+    # folder meanwhile is refused, so no run revises against files another is replacing.
+    with folder_lock(folder):
+        check_out_dir(folder, force)
+        previous = None if fresh else read_previous_calendar(folder, plan)
+        rendered = render_outputs(plan, default_stamp(plan, environ), options, previous,
+                                  now or datetime.now(timezone.utc), templates=templates,
+                                  clinic=clinic)
+        written = write_outputs(folder, rendered.files, force=force, on_commit=on_commit)
     return Result(plan, folder, tuple(written), rendered.revision.counts)
 
 
