@@ -77,8 +77,47 @@ def cli() -> None:
     """Return-to-run plans after a bone stress injury: calendar, guide and data."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP stopped the run.
+
+    A subclass, not KeyboardInterrupt itself: CPython marks a bare KeyboardInterrupt that
+    passes through an `eval` (namedtuple makes one) as unhandled and then exits by SIGINT
+    even after `main` has reported it and chosen exit code 1.
+    """
+
+
+class _Interrupts:
+    """SIGINT, SIGTERM and SIGHUP stop a run as Ctrl-C does (an exception, so the cleanup runs)
+    until the plan files are in place; from then on, and once the outcome has been reported,
+    they are ignored, so what the run says always matches the folder: the interrupt message
+    or the summary of the files written."""
+
+    def __init__(self) -> None:
+        self.settled = False
+
+    def handle(self, signum: int, frame: Any) -> None:
+        """The signal handler."""
+        if not self.settled:
+            raise Interrupted
+
+    def written(self) -> None:
+        """Called by the writer once the new set is in place."""
+        self.settled = True
+
+
+_INTERRUPTS = _Interrupts()
+
+
 def main(args: list[str] | None = None) -> None:
-    """Console entry point: errors become one 'Error: …' line and exit code 2 or 1."""
+    """Console entry point: errors become one 'Error: …' line and exit code 2 or 1.
+
+    Run as the program (`args` None) the signal handlers stay to the end of the process, so a
+    late Ctrl-C cannot print a traceback under the result; called with `args` (in-process,
+    as the tests do) it puts the caller's handlers back.
+    """
+    global _INTERRUPTS
+    _INTERRUPTS = _Interrupts()
+    previous = _install_handlers(_INTERRUPTS.handle)
     try:
         cli.main(args=args, prog_name="rtr", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -87,8 +126,31 @@ def main(args: list[str] | None = None) -> None:
         click.echo(f"Error: {_one_line(exc)}", err=True)
         raise SystemExit(exc.exit_code) from None
     except click.Abort:
-        click.echo("Error: interrupted; nothing was written.", err=True)
+        click.echo("Error: interrupted; nothing was written, any earlier plan files are "
+                   "unchanged.", err=True)
         raise SystemExit(1) from None
+    finally:
+        _INTERRUPTS.settled = True
+        if args is not None:
+            _install_handlers(previous)
+
+
+def _install_handlers(handlers: Any) -> dict[int, Any]:
+    """Set the handler of SIGINT, SIGTERM and SIGHUP (one function, or a dict from an earlier
+    call); return the ones replaced. A signal the caller ignores (nohup, a background job)
+    stays ignored; only the main thread may set handlers, so elsewhere nothing changes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    replaced = {}
+    for number in (getattr(signal, name) for name in names):
+        wanted = handlers.get(number) if isinstance(handlers, dict) else handlers
+        if wanted is not None and signal.getsignal(number) != signal.SIG_IGN:
+            replaced[number] = signal.signal(number, wanted)
+    return replaced
 
 
 def _one_line(exc: click.ClickException) -> str:
@@ -182,7 +244,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     )
     result = plan_folder(request, out, options, force=force,
                          templates=[templates_dir] if templates_dir else [], clinic=clinic_file,
-                         today=date.today())
+                         today=date.today(), on_commit=_INTERRUPTS.written)
     click.echo(plan_summary(result))
 
 

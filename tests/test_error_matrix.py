@@ -189,7 +189,8 @@ def test_interrupt_while_writing_keeps_the_previous_plan_whole(tmp_path, capsys,
 
     monkeypatch.setattr(outputs, "_stage", interrupted)
     code, _, err = run(capsys, [*replace(BASE, "--grade", "3"), "--out", str(earlier_plan), "--force"])
-    assert code == 1 and err.strip() == "Error: interrupted; nothing was written."
+    assert code == 1 and err.strip() == ("Error: interrupted; nothing was written, any earlier "
+                                         "plan files are unchanged.")
     assert snapshot(tmp_path) == before
 
 
