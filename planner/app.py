@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.calendar.options import CalendarOptions
 from planner.core.models import Plan, PlanRequest, Protocol
 from planner.errors import OutputError
-from planner.files.commit import commit_cut_short
-from planner.files.folder import check_out_dir, default_out_dir, write_outputs
+from planner.files.commit import check_targets, left_over
+from planner.files.folder import OUTPUT_NAMES, check_out_dir, default_out_dir, write_outputs
 from planner.files.lock import folder_lock
 from planner.guide.clinic import Clinic
 
@@ -99,12 +99,13 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
         clinic = load_clinic(Path(clinic))
     plan = build(request, protocol, today)
     folder = Path(out_dir) if out_dir is not None else default_out_dir(plan)
-    if not commit_cut_short(folder):  # such a folder is first put back, under the lock
+    if not left_over(folder):  # a folder a killed run left is first put right, under the lock
         check_out_dir(folder, force)  # refuse early, before the folder is even created
     # The lock spans reading the earlier plan.json to writing the new set: a second run on the
     # folder meanwhile is refused, so no run revises against files another is replacing.
     with folder_lock(folder):
         check_out_dir(folder, force)
+        check_targets(folder, list(OUTPUT_NAMES))  # before plan.json is read: a FIFO would hang
         previous = None if fresh else read_previous_calendar(folder, plan)
         rendered = render_outputs(plan, default_stamp(plan, environ), options, previous,
                                   now or datetime.now(timezone.utc), templates=templates,

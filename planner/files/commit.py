@@ -84,16 +84,20 @@ def replace_set(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     return [out_dir / name for name in names]
 
 
-def commit_cut_short(out_dir: Path) -> bool:
-    """True if a run was killed while replacing the set in `out_dir` (its journal is there)."""
-    return (out_dir / JOURNAL).is_file()
+def left_over(out_dir: Path) -> bool:
+    """True if `out_dir` holds a journal, temporary or backup file: a run was killed while
+    writing there (or is writing there now), and `recover` has something to do."""
+    try:
+        return any(is_bookkeeping(name) for name in os.listdir(out_dir))
+    except OSError:
+        return False
 
 
 def recover(out_dir: Path) -> None:
     """Finish what a killed run left: restore the earlier set if a journal is there, then delete
     every leftover temporary or backup file. Call it with the folder locked."""
     journal = out_dir / JOURNAL
-    if commit_cut_short(out_dir):
+    if journal.is_file():
         _roll_back(out_dir, _read_journal(journal))
         fsync_dir(out_dir)
         journal.unlink()
