@@ -13,8 +13,10 @@ the folder checks can ignore them and the recovery never touches anything else.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def check_targets(out_dir: Path, names: list[str]) -> None:
             continue
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}.") from None
-        if not _is_regular(mode):
+        if not stat.S_ISREG(mode):
             raise OutputError(f"cannot write {path}: it is {_what(mode)}, not a plan file; move "
                               "it away and run again (nothing was written).")
 
@@ -72,7 +74,7 @@ def replace_set(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
         _write_journal(out_dir, had_old)
         for current in names:
             os.replace(staged.pop(current), out_dir / current)
-        current = out_dir.name
+        current = ""  # the folder itself
         fsync_dir(out_dir)
     except BaseException as exc:
         restored = _undo(out_dir, had_old, staged)
@@ -114,21 +116,14 @@ def fsync_dir(folder: Path) -> None:
     try:
         os.fsync(fd)
     except OSError as exc:  # some file systems cannot fsync a folder; the files are synced
-        if exc.errno not in (22, 95):  # EINVAL, EOPNOTSUPP
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF):
             raise
     finally:
         os.close(fd)
 
 
-def _is_regular(mode: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(mode)
-
-
 def _what(mode: int) -> str:
-    import stat
-
+    """What is in the way, in words."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISLNK(mode):
@@ -223,9 +218,21 @@ def _undo(out_dir: Path, had_old: dict[str, bool], staged: dict[str, str]) -> bo
 
 
 def _forget(out_dir: Path, had_old: dict[str, bool]) -> None:
-    """The new set is in place: drop the journal (the commit point), then the backups."""
-    (out_dir / JOURNAL).unlink()
-    fsync_dir(out_dir)
-    for name, old in had_old.items():
-        if old:
-            (out_dir / _BACKUP.format(name)).unlink(missing_ok=True)
+    """The new set is in place: drop the journal (the commit point), then the backups.
+
+    The renames are already synced; if dropping the journal does not reach the disk before a
+    power cut, the next run only goes back to the earlier set, whole. A backup that cannot be
+    deleted now is deleted by the next run.
+    """
+    try:
+        (out_dir / JOURNAL).unlink()
+    except OSError as exc:  # the journal stays, so the next run goes back to the earlier set
+        raise OutputError(f"cannot finish writing {out_dir}: {exc.strerror or exc}; "
+                          + _RESTORED_LATER) from exc
+    try:
+        fsync_dir(out_dir)
+        for name, old in had_old.items():
+            if old:
+                (out_dir / _BACKUP.format(name)).unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -27,9 +27,9 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-# Folders this process holds, so plan_folder and write_outputs can both take the lock.
-_HELD: dict[str, tuple[int, int]] = {}
-_HELD_GUARD = threading.Lock()
+# The folders this process holds, each with the thread that holds it, so plan_folder and the
+# write_outputs it calls can both take the lock.
+_HELD: dict[str, int] = {}
 
 
 class _Lock:
@@ -48,37 +48,18 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
     folder behind; the block itself stays interruptible.
     """
     key = os.path.abspath(out_dir)
-    if _enter_held(key):
-        try:
-            yield
-        finally:
-            _leave_held(key)
+    if _HELD.get(key) == threading.get_ident():  # taken further up this thread's call
+        yield
         return
     lock: _Lock | None = None
     try:
         with held():
             lock = _acquire(Path(out_dir))
-            _HELD[key] = (threading.get_ident(), 1)
+            _HELD[key] = threading.get_ident()
         yield
     finally:
         if lock is not None:
             shielded(lambda: _release(lock, key))
-
-
-def _enter_held(key: str) -> bool:
-    """True if this thread already holds `key` (then counted once more)."""
-    with _HELD_GUARD:
-        owner, depth = _HELD.get(key, (None, 0))
-        if owner == threading.get_ident():
-            _HELD[key] = (owner, depth + 1)
-            return True
-        return False
-
-
-def _leave_held(key: str) -> None:
-    with _HELD_GUARD:
-        owner, depth = _HELD[key]
-        _HELD[key] = (owner, depth - 1)
 
 
 def _acquire(out_dir: Path) -> _Lock:
@@ -139,6 +120,7 @@ def _lock_file(out_dir: Path) -> int:
 
 
 def _busy(out_dir: Path, hint: str) -> OutputError:
+    """The refusal when another run holds the folder."""
     return OutputError(f"another rtr run is writing to {out_dir}; wait for it to finish, then "
                        f"run again{hint}.")
 
