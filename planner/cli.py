@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -66,6 +67,8 @@ def _reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except RequestError as exc:
             raise click.BadParameter(str(exc), param_hint=f"'--{exc.param.replace('_', '-')}'") from None
         except PlannerError as exc:
+            if _caused_by_interrupt(exc):  # a library turned the interrupt into its own error
+                raise click.Abort() from exc
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -94,11 +97,31 @@ class _Interrupts:
 
     def __init__(self) -> None:
         self.settled = False
+        self.signum = 0
 
     def handle(self, signum: int, frame: Any) -> None:
         """The signal handler."""
         if not self.settled:
+            self.signum = signum
             raise Interrupted
+
+    def unraisable(self, info: Any) -> None:
+        """`sys.unraisablehook`: an interrupt raised where Python cannot propagate it (a weakref
+        callback in the import machinery, a `__del__`) would be printed and lost, and the run
+        would go on. Send the signal to the main thread again, 10 ms later from a helper thread,
+        so that it arrives once this callback is over (sent from here, or at once, it would
+        land here again); a signal the main thread holds back stays held until the hold ends."""
+        import signal
+        import threading
+
+        lost = isinstance(info.exc_value, Interrupted) and not self.settled
+        if not (lost and hasattr(signal, "pthread_kill")):  # Windows has no pthread_kill
+            sys.__unraisablehook__(info)
+            return
+        again = threading.Timer(0.01, signal.pthread_kill,
+                                (threading.main_thread().ident, self.signum))
+        again.daemon = True
+        again.start()
 
     def written(self) -> None:
         """Called by the writer once the new set is in place."""
@@ -117,7 +140,8 @@ def main(args: list[str] | None = None) -> None:
     """
     global _INTERRUPTS
     _INTERRUPTS = _Interrupts()
-    previous = _install_handlers(_INTERRUPTS.handle)
+    previous, previous_hook = _install_handlers(_INTERRUPTS.handle), sys.unraisablehook
+    sys.unraisablehook = _INTERRUPTS.unraisable
     try:
         cli.main(args=args, prog_name="rtr", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -126,13 +150,35 @@ def main(args: list[str] | None = None) -> None:
         click.echo(f"Error: {_one_line(exc)}", err=True)
         raise SystemExit(exc.exit_code) from None
     except click.Abort:
-        click.echo("Error: interrupted; nothing was written, any earlier plan files are "
-                   "unchanged.", err=True)
-        raise SystemExit(1) from None
+        _report_interrupt()
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        _report_interrupt()
     finally:
         _INTERRUPTS.settled = True
         if args is not None:
             _install_handlers(previous)
+            sys.unraisablehook = previous_hook
+
+
+def _report_interrupt() -> None:
+    """The one line for a run stopped before its files were in place (exit 1)."""
+    click.echo("Error: interrupted; nothing was written, any earlier plan files are unchanged.",
+               err=True)
+    raise SystemExit(1) from None
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True if an interrupt is behind `exc`: Python 3.11 wraps one raised while a class is
+    being created (in `__set_name__`) in a RuntimeError, which then reaches `main` instead."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _install_handlers(handlers: Any) -> dict[int, Any]:

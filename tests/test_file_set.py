@@ -392,3 +392,78 @@ def test_a_rename_that_fails_part_way_puts_the_earlier_set_back_and_names_the_fi
     assert err == (f"Error: cannot write {folder / name}: No space left on device; the earlier "
                    "plan files are unchanged.\n")
     assert file_set(folder) == sets["earlier"]
+
+
+class _Trips:
+    """A descriptor whose `__set_name__` is interrupted, as a signal during an import can be."""
+
+    def __set_name__(self, owner, name):
+        from planner.cli import Interrupted
+
+        raise Interrupted
+
+
+@pytest.mark.parametrize("where", ["class body", "library error"])
+def test_an_interrupt_that_python_or_a_library_wraps_is_still_reported_as_one(
+        tmp_path, capsys, monkeypatch, where):
+    """Python 3.11 wraps an interrupt raised while a class is created in a RuntimeError (seen
+    in the sweep: a signal while planner.calendar.history was being imported printed a
+    traceback); a library may catch it and raise its own error. Both are the interrupt."""
+    from planner import app
+    from planner.errors import TemplateProblem
+
+    from .helpers import run_rtr
+
+    def interrupted(*args, **kwargs):
+        try:
+            type("Owner", (), {"attr": _Trips()})
+        except Exception as exc:  # RuntimeError on 3.11
+            if where == "library error":
+                raise TemplateProblem("guide.md.j2", "cannot render") from exc
+            raise
+        except KeyboardInterrupt:  # Python 3.12 and later no longer wrap it
+            if where == "library error":
+                raise TemplateProblem("guide.md.j2", "cannot render") from None
+            raise
+
+    monkeypatch.setattr(app, "plan_folder", interrupted)
+    code, out, err = run_rtr(capsys, *plan_argv(tmp_path / "plan", OTHER)[3:])
+    assert (code, out, err.strip()) == (1, "", INTERRUPTED)
+    assert not (tmp_path / "plan").exists()
+
+
+def test_an_interrupt_inside_a_callback_python_cannot_raise_from_still_stops_the_run(
+        sets, tmp_path, capsys, monkeypatch):
+    """A signal whose handler runs inside a weakref callback (the import machinery has them)
+    raises where Python can only print the error and go on; the sweep once saw a run finish
+    with an 'Exception ignored' report. The run is stopped instead, with the usual line."""
+    import weakref
+
+    from planner import app
+
+    from .helpers import run_rtr
+
+    real, reached = app.render_outputs, []
+
+    class Thing:
+        pass
+
+    def render_after_a_callback(*args, **kwargs):
+        def callback(_ref):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs here, inside the callback
+                pass
+
+        thing = Thing()
+        ref = weakref.ref(thing, callback)
+        del thing  # the callback runs now
+        reached.append(ref)
+        time.sleep(5)  # the signal sent again ends this at once, outside the callback
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app, "render_outputs", render_after_a_callback)
+    folder = tmp_path / "plan"
+    shutil.copytree(sets["earlier_dir"], folder)
+    code, out, err = run_rtr(capsys, *plan_argv(folder, OTHER, "--force")[3:])
+    assert reached and (code, out, err.strip()) == (1, "", INTERRUPTED)
+    assert file_set(folder) == sets["earlier"]
