@@ -144,7 +144,7 @@ def _check_outcome(got: dict, sets: dict, new: str, process, out: str, err: str,
         return "new"
     assert got == sets["earlier"], "the folder holds neither the earlier nor the new set"
     assert out == "", out
-    if "Error:" in err:
+    if any(line.startswith("Error:") for line in err.splitlines()):
         assert process.returncode == 1 and err.strip() == INTERRUPTED, err
         return "earlier, said so"
     # The signal came before `main` had set its handlers, while Python was still starting
