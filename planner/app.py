@@ -20,7 +20,7 @@ Every expected failure is a `planner.errors.PlannerError` (see there for which i
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.calendar.options import CalendarOptions
 from planner.core.models import Plan, PlanRequest, Protocol
 from planner.errors import OutputError, RequestError
-from planner.files.folder import check_out_dir, default_out_dir, write_outputs
+from planner.files.commit import check_targets, left_over
+from planner.files.folder import OUTPUT_NAMES, check_out_dir, default_out_dir, write_outputs
+from planner.files.lock import folder_lock
 from planner.guide.clinic import Clinic
 
 if TYPE_CHECKING:  # the calendar's revision code needs icalendar, imported when rendering
@@ -65,7 +67,8 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
                 templates: Sequence[Path] = (), clinic: Clinic | Path | None = None,
                 today: date | None = None, fresh: bool = False,
                 environ: Mapping[str, str] | None = None, protocol: Protocol | None = None,
-                now: datetime | None = None, plan_id: str | None = None) -> Result:
+                now: datetime | None = None, plan_id: str | None = None,
+                on_commit: Callable[[], None] | None = None) -> Result:
     """Build the plan for `request` and write its six files into `out_dir`.
 
     Args:
@@ -84,10 +87,17 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
         plan_id: the calendar's identity for a new plan (16 hex digits); default the one
             the folder's plan.json keeps, or for a new folder one derived from the request
             and the folder (`planner.calendar.uids.new_plan_id`).
+        on_commit: called as soon as the new set of six files is in place, with Ctrl-C and
+            SIGTERM still held back (the command line uses it to finish and report the run
+            rather than be interrupted once the files are written).
 
     Raises:
         PlannerError: a bad request or clinic file, a surgeon-led case, a broken template,
-            or a folder that cannot be used; nothing is written then.
+            or a folder that cannot be used (another run holds it, a folder is in the way
+            of one of the six names); nothing is written then.
+        KeyboardInterrupt: Ctrl-C (or SIGTERM, in the command line): the folder holds the
+            whole earlier set, or, if the interrupt came as the files were being committed,
+            the whole new one (see `on_commit`).
     """
     if isinstance(clinic, (str, Path)):
         from planner.guide.clinic import load_clinic  # tomllib only when a file is given
@@ -95,16 +105,18 @@ def plan_folder(request: PlanRequest, out_dir: Path | None = None,
         clinic = load_clinic(Path(clinic))
     plan = build(request, protocol, today)
     folder = Path(out_dir) if out_dir is not None else default_out_dir(plan)
-    check_out_dir(folder, force)
-    earlier = read_previous_calendar(folder, ignore_errors=fresh)
-    previous = None if fresh else earlier
-    if plan_id is None:
-        plan_id = previous.plan_id if previous is not None else \
-            folder_plan_id(plan, folder, None if earlier is None else earlier.plan_id)
-    rendered = render_outputs(plan, default_stamp(plan, environ), options, previous,
-                              now or datetime.now(timezone.utc), templates=templates,
-                              clinic=clinic, plan_id=plan_id)
-    written = write_outputs(folder, rendered.files, force=force)
+    if not left_over(folder):  # a folder a killed run left is first put right, under the lock
+        check_out_dir(folder, force)  # refuse early, before the folder is even created
+    # The lock spans reading the earlier plan.json to writing the new set: a second run on the
+    # folder meanwhile is refused, so no run revises against files another is replacing.
+    with folder_lock(folder):
+        check_out_dir(folder, force)
+        check_targets(folder, list(OUTPUT_NAMES))  # before plan.json is read: a FIFO would hang
+        previous, plan_id = calendar_identity(plan, folder, fresh, plan_id)
+        rendered = render_outputs(plan, default_stamp(plan, environ), options, previous,
+                                  now or datetime.now(timezone.utc), templates=templates,
+                                  clinic=clinic, plan_id=plan_id)
+        written = write_outputs(folder, rendered.files, force=force, on_commit=on_commit)
     return Result(plan, folder, tuple(written), rendered.revision.counts)
 
 
@@ -171,6 +183,18 @@ def read_previous_calendar(out_dir: Path, plan: Plan | None = None, *,
         raise OutputError(f"{path} cannot be read as an rtr-planner plan.json ({exc}); "
                           "move it away or delete it, then run again.") from None
     return None if found is None else found[0]
+
+
+def calendar_identity(plan: Plan, folder: Path, fresh: bool, plan_id: str | None
+                      ) -> tuple[CalendarHistory | None, str]:
+    """The earlier calendar to revise against (None for a fresh start) and the identity of
+    the new one: `plan_id` if given, else the earlier plan's, else a new one for `folder`."""
+    earlier = read_previous_calendar(folder, ignore_errors=fresh)
+    previous = None if fresh else earlier
+    if plan_id is None:
+        plan_id = previous.plan_id if previous is not None else \
+            folder_plan_id(plan, folder, None if earlier is None else earlier.plan_id)
+    return previous, plan_id
 
 
 def folder_plan_id(plan: Plan, folder: Path, replaces: str | None = None) -> str:

@@ -90,6 +90,8 @@ def _reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except RequestError as exc:
             raise click.BadParameter(str(exc), param_hint=_hint(exc.param)) from None
         except PlannerError as exc:
+            if _caused_by_interrupt(exc):  # a library turned the interrupt into its own error
+                raise click.Abort() from exc
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -117,13 +119,70 @@ def cli() -> None:
     """Return-to-run plans after a bone stress injury: calendar, guide and data."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP stopped the run.
+
+    A subclass, not KeyboardInterrupt itself: CPython marks a bare KeyboardInterrupt that
+    passes through an `eval` (namedtuple makes one) as unhandled and then exits by SIGINT
+    even after `main` has reported it and chosen exit code 1.
+    """
+
+
+class _Interrupts:
+    """SIGINT, SIGTERM and SIGHUP stop a run as Ctrl-C does (an exception, so the cleanup runs)
+    until the plan files are in place; from then on, and once the outcome has been reported,
+    they are ignored, so what the run says always matches the folder: the interrupt message
+    or the summary of the files written."""
+
+    def __init__(self) -> None:
+        self.settled = False
+        self.signum = 0
+
+    def handle(self, signum: int, frame: Any) -> None:
+        """The signal handler."""
+        if not self.settled:
+            self.signum = signum
+            raise Interrupted
+
+    def unraisable(self, info: Any) -> None:
+        """`sys.unraisablehook`: an interrupt raised where Python cannot propagate it (a weakref
+        callback in the import machinery, a `__del__`) would be printed and lost, and the run
+        would go on. Send the signal to the main thread again, 10 ms later from a helper thread,
+        so that it arrives once this callback is over (sent from here, or at once, it would
+        land here again); a signal the main thread holds back stays held until the hold ends."""
+        import signal
+        import threading
+
+        lost = isinstance(info.exc_value, Interrupted) and not self.settled
+        if not (lost and hasattr(signal, "pthread_kill")):  # Windows has no pthread_kill
+            sys.__unraisablehook__(info)
+            return
+        again = threading.Timer(0.01, signal.pthread_kill,
+                                (threading.main_thread().ident, self.signum))
+        again.daemon = True
+        again.start()
+
+    def written(self) -> None:
+        """Called by the writer once the new set is in place."""
+        self.settled = True
+
+
+_INTERRUPTS = _Interrupts()
+
+
 def main(args: list[str] | None = None) -> None:
     """Console entry point: errors become one 'Error: …' line and exit code 2 or 1.
 
     Printing replaces what the terminal's encoding cannot show, and every argument must be
-    UTF-8 text (see `planner.terminal`).
+    UTF-8 text (see `planner.terminal`). Run as the program (`args` None) the signal handlers
+    stay to the end of the process, so a late Ctrl-C cannot print a traceback under the result;
+    called with `args` (in-process, as the tests do) it puts the caller's handlers back.
     """
+    global _INTERRUPTS
     print_plainly()
+    _INTERRUPTS = _Interrupts()
+    previous, previous_hook = _install_handlers(_INTERRUPTS.handle), sys.unraisablehook
+    sys.unraisablehook = _INTERRUPTS.unraisable
     try:
         cli.main(args=_arguments(args), prog_name="rtr", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -132,12 +191,59 @@ def main(args: list[str] | None = None) -> None:
         click.echo(f"Error: {_one_line(exc)}", err=True)
         raise SystemExit(exc.exit_code) from None
     except click.Abort:
-        click.echo("Error: interrupted; nothing was written.", err=True)
-        raise SystemExit(1) from None
+        _report_interrupt()
     except OSError as exc:  # printing --help or --version failed; the commands print by say()
+        if _caused_by_interrupt(exc):
+            _report_interrupt()
         release_stdout()
         click.echo(f"Error: input/output failed: {exc.strerror or exc}.", err=True)
         raise SystemExit(1) from None
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        _report_interrupt()
+    finally:
+        _INTERRUPTS.settled = True
+        if args is not None:
+            _install_handlers(previous)
+            sys.unraisablehook = previous_hook
+
+
+def _report_interrupt() -> None:
+    """The one line for a run stopped before its files were in place (exit 1)."""
+    click.echo("Error: interrupted; nothing was written, any earlier plan files are unchanged.",
+               err=True)
+    raise SystemExit(1) from None
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True if an interrupt is behind `exc`: Python 3.11 wraps one raised while a class is
+    being created (in `__set_name__`) in a RuntimeError, which then reaches `main` instead."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _install_handlers(handlers: Any) -> dict[int, Any]:
+    """Set the handler of SIGINT, SIGTERM and SIGHUP (one function, or a dict from an earlier
+    call); return the ones replaced. A signal the caller ignores (nohup, a background job)
+    stays ignored; only the main thread may set handlers, so elsewhere nothing changes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    replaced = {}
+    for number in (getattr(signal, name) for name in names):
+        wanted = handlers.get(number) if isinstance(handlers, dict) else handlers
+        if wanted is not None and signal.getsignal(number) != signal.SIG_IGN:
+            replaced[number] = signal.signal(number, wanted)
+    return replaced
 
 
 def _arguments(args: list[str] | None) -> list[str]:
@@ -259,7 +365,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     today = date.today()
     result = plan_folder(request, out, options, force=force, fresh=new_calendar,
                          templates=[templates_dir] if templates_dir else [], clinic=clinic_file,
-                         today=today)
+                         today=today, on_commit=_INTERRUPTS.written)
     say(plan_summary(result), f"; the plan files were written to {path_text(result.out_dir)}/")
     if start < today:
         click.echo(past_start_warning(start, today), err=True)

@@ -360,6 +360,10 @@ def test_plan_command_makes_one_call_into_the_seam(tmp_path, capsys, monkeypatch
         CalendarOptions(time=time(7, 15), tz="Europe/Berlin", reminder=timedelta(hours=1),
                         calendar_name="Ana rehab"),
     )
+    on_commit = kwargs.pop("on_commit")  # the CLI's signal handling, see test_interrupts.py
+    from planner import cli
+
+    assert on_commit.__self__ is cli._INTERRUPTS and on_commit.__name__ == "written"
     assert kwargs == {"force": False, "fresh": False, "templates": [], "clinic": None,
                       "today": TODAY}
     assert {p.name for p in out.iterdir()} == OUTPUTS and f"Wrote {out}/" in printed

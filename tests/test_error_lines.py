@@ -303,14 +303,19 @@ MATRIX = [
     Case("plan-json-cancelled-9999-12-31", FORCE_PREV, 1,
          "its calendar cancelled list holds a malformed record (date 9999-12-31 is outside 1900-9998)",
          setup=earlier_plan(cancelled_at_the_end_of_time)),
+    # The writer checks all six names before plan.json is read, so these never reach the
+    # reader: each is refused as something in the way of a plan file, unread.
     Case("plan-json-fifo", FORCE_PREV, 1,
-         "prev/plan.json cannot be read as an rtr-planner plan.json (it is a named pipe, not an "
-         "ordinary file); move it away", setup=replace_plan_json(fifo("prev/plan.json"))),
-    Case("plan-json-dev-zero", FORCE_PREV, 1, "(it is a device, not an ordinary file)",
+         "cannot write prev/plan.json: it is a special file, not a plan file; move it away",
+         setup=replace_plan_json(fifo("prev/plan.json"))),
+    Case("plan-json-dev-zero", FORCE_PREV, 1,
+         "cannot write prev/plan.json: it is a symbolic link, not a plan file",
          setup=replace_plan_json(link("prev/plan.json", "/dev/zero"))),
-    Case("plan-json-dev-urandom", FORCE_PREV, 1, "(it is a device, not an ordinary file)",
+    Case("plan-json-dev-urandom", FORCE_PREV, 1,
+         "cannot write prev/plan.json: it is a symbolic link, not a plan file",
          setup=replace_plan_json(link("prev/plan.json", "/dev/urandom"))),
-    Case("plan-json-folder", FORCE_PREV, 1, "(it is a folder, not an ordinary file)",
+    Case("plan-json-folder", FORCE_PREV, 1,
+         "cannot write prev/plan.json: it is a folder, not a plan file",
          setup=replace_plan_json(folder("prev/plan.json", 0o755))),
     # rtr templates copy: never through a link, never a partial copy.
     Case("copy-through-linked-template", ["templates", "copy", "tpl", "--force"], 1,

@@ -157,7 +157,7 @@ def test_output_path_under_a_file_is_an_io_error(tmp_path, capsys):
 
 def test_a_crash_while_writing_leaves_no_partial_files(tmp_path, capsys, monkeypatch):
     """Simulate the disk failing on the third file: nothing of the new plan is left behind."""
-    from planner.files import folder as outputs
+    from planner.files import commit as outputs
 
     real = outputs._stage
     calls = []
@@ -171,12 +171,13 @@ def test_a_crash_while_writing_leaves_no_partial_files(tmp_path, capsys, monkeyp
     monkeypatch.setattr(outputs, "_stage", failing)
     code, _, err = run(capsys, [*BASE, "--out", str(tmp_path / "plan")])
     assert_one_clean_line(code, err, 1, "No space left on device")
+    assert f"cannot write {tmp_path / 'plan' / 'guide.html'}: No space" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_interrupt_while_writing_keeps_the_previous_plan_whole(tmp_path, capsys, monkeypatch,
                                                                earlier_plan):
-    from planner.files import folder as outputs
+    from planner.files import commit as outputs
 
     before = snapshot(tmp_path)
     real = outputs._stage
@@ -188,7 +189,8 @@ def test_interrupt_while_writing_keeps_the_previous_plan_whole(tmp_path, capsys,
 
     monkeypatch.setattr(outputs, "_stage", interrupted)
     code, _, err = run(capsys, [*replace(BASE, "--grade", "3"), "--out", str(earlier_plan), "--force"])
-    assert code == 1 and err.strip() == "Error: interrupted; nothing was written."
+    assert code == 1 and err.strip() == ("Error: interrupted; nothing was written, any earlier "
+                                         "plan files are unchanged.")
     assert snapshot(tmp_path) == before
 
 

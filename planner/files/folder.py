@@ -1,8 +1,9 @@
 """The plan folder on disk: its default name, the checks before writing, and the safe write.
 
-The caller renders everything before anything is written, and each file goes to a temporary
-name in the target folder first and is renamed into place, so a failure never leaves a
-half-written calendar or guide behind.
+The caller renders everything before anything is written; the six files then replace the
+earlier ones as one unit (`planner.files.commit`) under the folder's lock
+(`planner.files.lock`), so a failure or an interrupt never leaves a half-written file or a set
+mixed from two runs behind.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from planner.errors import OutputError
 from planner.core.models import Plan
+from planner.files.commit import is_bookkeeping, replace_set
+from planner.files.lock import LOCK_NAME, folder_lock
+from planner.files.signals import held
 
 OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv")
 
@@ -34,11 +38,15 @@ def default_out_dir(plan: Plan) -> Path:
 
 
 def check_out_dir(out_dir: Path, force: bool) -> None:
-    """Refuse an output path that is a file, or a non-empty folder without --force."""
+    """Refuse an output path that is a file, or a non-empty folder without --force.
+
+    The writer's own hidden files (its lock, temporary files, backups, journal) do not count.
+    """
     _probe(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} is a file, not a folder; choose another --out.")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    if out_dir.is_dir() and not force and any(
+            not _is_own(path.name) for path in out_dir.iterdir()):
         raise OutputError(
             f"folder {out_dir} already exists and is not empty; use --force to replace the "
             "plan files in it, or choose another --out."
@@ -59,53 +67,25 @@ def _probe(out_dir: Path) -> None:
                           f"{exc.strerror or exc}.") from None
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
-    """Write `files` into `out_dir`; --force replaces only these files, nothing else.
+def write_outputs(out_dir: Path, files: dict[str, bytes], force: bool = False,
+                  on_commit: Callable[[], None] | None = None) -> list[Path]:
+    """Write `files` into `out_dir` as one unit; --force replaces only these files.
 
-    All files are first written to temporary names, then renamed into place together, so an
-    error or Ctrl-C part-way leaves either the old files or the new ones, never a fragment.
+    Under the folder's lock (`planner.files.lock`) and with Ctrl-C and SIGTERM held back, every
+    target is checked (a folder or link in the way of any name stops the run before anything is
+    written), all files are staged and synced, then renamed into place together
+    (`planner.files.commit`), so afterwards the folder holds the whole earlier set or the whole
+    new one. `on_commit` is called, signals still held, once the new set is in place.
     """
-    check_out_dir(out_dir, force)
-    created = not out_dir.exists()
-    staged: list[tuple[str, Path]] = []
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            staged.append((_stage(out_dir, name, data), out_dir / name))
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    except OSError as exc:
-        _discard(staged, out_dir if created else None)
-        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}.") from exc
-    except BaseException:
-        _discard(staged, out_dir if created else None)
-        raise
-    return [final for _, final in staged]
+    with folder_lock(out_dir):
+        check_out_dir(out_dir, force)
+        with held():
+            written = replace_set(out_dir, files)
+            if on_commit is not None:
+                on_commit()
+    return written
 
 
-def _discard(staged: list[tuple[str, Path]], created_dir: Path | None) -> None:
-    """Remove temporary files, and the folder too if this run created it and it is empty."""
-    for tmp, _ in staged:
-        Path(tmp).unlink(missing_ok=True)
-    if created_dir is not None and created_dir.is_dir() and not any(created_dir.iterdir()):
-        created_dir.rmdir()
-
-
-def _file_mode() -> int:
-    """0o666 less the process umask, the mode an ordinary open() would give."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _stage(out_dir: Path, name: str, data: bytes) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # mkstemp creates files readable by the owner only; plans are shared documents.
-        os.chmod(tmp, _file_mode())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return tmp
+def _is_own(name: str) -> bool:
+    """The writer's lock file or one of its hidden working files."""
+    return name == LOCK_NAME or is_bookkeeping(name)
