@@ -22,6 +22,7 @@ from pathlib import Path
 
 from planner.errors import OutputError
 
+OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv")
 JOURNAL = ".rtr-commit"
 _BACKUP = ".{}.rtr-old"
 _UNCHANGED = "the earlier plan files are unchanged."
@@ -177,8 +178,6 @@ def _write_journal(out_dir: Path, had_old: dict[str, bool]) -> None:
 
 def _read_journal(journal: Path) -> dict[str, bool]:
     """The journal's names; anything that is not one of the plan files is ignored."""
-    from planner.files.folder import OUTPUT_NAMES
-
     found = {}
     for line in journal.read_text(encoding="ascii", errors="replace").splitlines():
         kind, _, name = line.partition(" ")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from planner.errors import OutputError
 from planner.core.models import Plan
-from planner.files.commit import is_bookkeeping, replace_set
+# OUTPUT_NAMES is defined beside the writer (which must not import this module) and re-exported.
+from planner.files.commit import OUTPUT_NAMES, is_bookkeeping, replace_set  # noqa: F401
 from planner.files.lock import LOCK_NAME, folder_lock
 from planner.files.signals import held
 
-OUTPUT_NAMES = ("plan.ics", "guide.md", "guide.html", "plan.json", "plan.csv", "diary.csv")
 
 
 def slug(text: str, limit: int = 40) -> str:

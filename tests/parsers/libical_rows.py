@@ -23,31 +23,31 @@ def when(value):
     return value.as_timet_with_zone(value.get_timezone())
 
 
+def _each(first, following, kind):
+    """Every item libical's first/next pair of calls gives for `kind`, in order."""
+    found, item = [], first(kind)
+    while item is not None:
+        found.append(item)
+        item = following(kind)
+    return found
+
+
 def properties(component, kind):
     """Every property of `kind` in `component`, in order."""
-    found, prop = [], component.get_first_property(kind)
-    while prop is not None:
-        found.append(prop)
-        prop = component.get_next_property(kind)
-    return found
+    return _each(component.get_first_property, component.get_next_property, kind)
 
 
 def children(component, kind):
     """Every subcomponent of `kind` in `component`, in order."""
-    found, child = [], component.get_first_component(kind)
-    while child is not None:
-        found.append(child)
-        child = component.get_next_component(kind)
-    return found
+    return _each(component.get_first_component, component.get_next_component, kind)
 
 
 def errors(component):
     """libical's parse errors anywhere in `component`."""
-    found = [p.as_ical_string().strip() for p in properties(component, ICalGLib.PropertyKind.XLICERROR_PROPERTY)]
-    child = component.get_first_component(ICalGLib.ComponentKind.ANY_COMPONENT)
-    while child is not None:
+    kinds = ICalGLib.PropertyKind.XLICERROR_PROPERTY, ICalGLib.ComponentKind.ANY_COMPONENT
+    found = [p.as_ical_string().strip() for p in properties(component, kinds[0])]
+    for child in children(component, kinds[1]):
         found += errors(child)
-        child = component.get_next_component(ICalGLib.ComponentKind.ANY_COMPONENT)
     return found
 
 
@@ -58,10 +58,12 @@ def alarm_row(alarm):
 
 
 def event_row(event):
-    status = event.get_first_property(ICalGLib.PropertyKind.STATUS_PROPERTY)
-    categories = [p.get_categories() for p in properties(event, ICalGLib.PropertyKind.CATEGORIES_PROPERTY)]
-    return [event.get_uid(), event.get_summary(), when(event.get_dtstart()), when(event.get_dtend()),
-            None if status is None else status.get_value_as_string(), categories,
+    kinds = ICalGLib.PropertyKind
+    status = event.get_first_property(kinds.STATUS_PROPERTY)
+    categories = [p.get_categories() for p in properties(event, kinds.CATEGORIES_PROPERTY)]
+    return [event.get_uid(), event.get_summary(), when(event.get_dtstart()),
+            when(event.get_dtend()), None if status is None else status.get_value_as_string(),
+            categories,
             [alarm_row(a) for a in children(event, ICalGLib.ComponentKind.VALARM_COMPONENT)]]
 
 
