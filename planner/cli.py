@@ -280,7 +280,7 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--site", required=True,
               help="Injury site id or alias, e.g. metatarsal, shin, pelvis (see 'rtr sites').")
 @click.option("--grade", required=True, type=GRADE,
-              help='MRI grade 1-4: 1 periosteal oedema only … 4 fracture line visible.')
+              help='MRI grade 1-4: 1 least oedema … 4 fracture line visible (any line counts as 4).')
 @click.option("--start", required=True, type=DATE,
               help=('First day of the plan: ISO (2026-12-07) or written out (7 December 2026); '
                     'numeric dates such as 03/04/2026 are refused as ambiguous; at most 366 days '

@@ -179,7 +179,11 @@ def _bodyweight(ctx: _Context, week: int) -> int | None:
 def _modality(ctx: _Context, options_key: str, slot: int) -> str:
     """The runner's preferred modalities that this phase allows, else the phase default."""
     options = getattr(ctx.protocol.cross_training, options_key)
-    preferred = [m for m in ctx.request.cross if m in options.allowed] or list(options.default)
+    allowed, default = options.allowed, options.default
+    if options_key.startswith("protect") and ctx.site.protect_cross:
+        # A site can narrow what its protection allows (pelvis, sacrum: bike before the pool).
+        allowed = default = tuple(m for m in ctx.site.protect_cross if m in options.allowed)
+    preferred = [m for m in ctx.request.cross if m in allowed] or list(default)
     return preferred[slot % len(preferred)]
 
 

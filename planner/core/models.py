@@ -40,7 +40,10 @@ class Protection(NamedTuple):
     nwb_weeks: int
     protect_weeks: int
     first_run_weeks: int
-    first_run_range: tuple[int, int]
+    # The published window for this site and grade, or None where no source publishes one; then
+    # `first_run_basis` says what the plan's timing follows instead (never both, never neither).
+    first_run_range: tuple[int, int] | None
+    first_run_basis: str | None = None
 
 
 class Referral(NamedTuple):
@@ -74,6 +77,12 @@ class Site(NamedTuple):
     full_return_range: tuple[int, int]
     full_return_source: str
     referrals: tuple[Referral, ...]
+    # What the full-return range is a figure of, where it is not this site's conservative care
+    # (a surgical series, or all lower-limb stress fractures); printed beside the range.
+    full_return_note: str | None = None
+    # Cross-training this site allows while it is protected (both protect option sets are
+    # narrowed to it, in this order of preference); empty means the protocol's lists apply.
+    protect_cross: tuple[str, ...] = ()
 
     def protection_for(self, grade: int) -> Protection:
         """Return the protection and timeline for MRI grade 1-4."""

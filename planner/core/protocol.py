@@ -294,6 +294,8 @@ def _site(r: _Reader, s: dict[str, Any], path: str) -> Site:
         timeline_note=r.get(s, "timeline_note", str, path),
         full_return_range=_pair(r, s, "full_return_range", path),
         full_return_source=r.get(s, "full_return_source", str, path),
+        full_return_note=r.get(s, "full_return_note", str, path) if "full_return_note" in s else None,
+        protect_cross=tuple(r.get(s, "protect_cross", list, path)) if "protect_cross" in s else (),
         referrals=tuple(
             Referral(
                 grade=r.get(ref, "grade", int, f"{path}.referrals[{i}]"),
@@ -313,16 +315,25 @@ def _pair(r: _Reader, t: dict[str, Any], key: str, path: str) -> tuple[int, int]
 
 
 def _protection(r: _Reader, row: dict[str, Any], path: str) -> Protection:
+    keys = row if isinstance(row, dict) else {}
     p = Protection(
         nwb_weeks=r.get(row, "nwb_weeks", int, path),
         protect_weeks=r.get(row, "protect_weeks", int, path),
         first_run_weeks=r.get(row, "first_run_weeks", int, path),
-        first_run_range=_pair(r, row, "first_run_range", path),
+        first_run_range=_pair(r, row, "first_run_range", path) if "first_run_range" in keys else None,
+        first_run_basis=r.get(row, "first_run_basis", str, path) if "first_run_basis" in keys else None,
     )
     r.check(0 <= p.nwb_weeks <= p.protect_weeks, f"{path}: nwb_weeks must be 0..protect_weeks")
     r.check(p.protect_weeks >= 1, f"{path}.protect_weeks: at least 1")
-    lo, hi = p.first_run_range
-    r.check(lo <= p.first_run_weeks <= hi, f"{path}.first_run_weeks: {p.first_run_weeks} outside the published range [{lo}, {hi}]")
+    # A timing either sits in a published window or says, citing, that none is published.
+    r.check((p.first_run_range is None) != (p.first_run_basis is None),
+            f"{path}: needs exactly one of first_run_range (a published window) or first_run_basis")
+    if p.first_run_range is not None:
+        lo, hi = p.first_run_range
+        r.check(lo <= p.first_run_weeks <= hi, f"{path}.first_run_weeks: {p.first_run_weeks} outside the published range [{lo}, {hi}]")
+    elif p.first_run_basis is not None:
+        r.check(p.first_run_basis.startswith("No published window") and "[" in p.first_run_basis,
+                f"{path}.first_run_basis: must start 'No published window' and cite its sources")
     return p
 
 
@@ -355,6 +366,7 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
         for field in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals)):
             r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
         _check_site_timeline(r, protocol, site, path)
+        _check_protect_cross(r, protocol, site, path)
     _check_ambiguous(r, protocol, names)
     for path, field in _record_sources(protocol):
         r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
@@ -378,12 +390,27 @@ def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
 def _check_site_timeline(r: _Reader, protocol: Protocol, site: Site, path: str) -> None:
     previous = 0
     for grade, p in enumerate(site.protection, start=1):
+        # Only a high-risk site may go without a published window: a low-risk site's timing
+        # always follows the published grade windows.
+        r.check(p.first_run_range is not None or site.risk == "high",
+                f"{path}.protection[{grade - 1}]: a low-risk site needs a published first_run_range")
         reload = p.first_run_weeks - p.protect_weeks
         r.check(reload >= protocol.rules.min_reload_weeks,
                 f"{path}.protection[{grade - 1}]: only {reload} reload weeks; at least {protocol.rules.min_reload_weeks}")
         r.check(p.first_run_weeks >= previous,
                 f"{path}.protection[{grade - 1}]: a higher grade must not run earlier than a lower one")
         previous = p.first_run_weeks
+
+
+def _check_protect_cross(r: _Reader, protocol: Protocol, site: Site, path: str) -> None:
+    """A site's protect-phase cross-training leaves each protect option set something to use."""
+    cross = protocol.cross_training
+    for name in site.protect_cross:
+        r.check(name in dict(cross.modalities), f"{path}.protect_cross: '{name}' is not in cross_training.modalities")
+    for key in ("protect_nwb", "protect"):
+        options = getattr(cross, key)
+        r.check(not site.protect_cross or any(m in options.allowed for m in site.protect_cross),
+                f"{path}.protect_cross: leaves nothing allowed in cross_training.{key}")
 
 
 def _check_risk_order(r: _Reader, protocol: Protocol) -> None:

@@ -73,6 +73,7 @@ def _summary(plan: Plan, known: set[str]) -> SummaryContext:
         first_run_week=(plan.first_run - plan.start).days // 7,
         first_run_gate=gate_before(plan, plan.first_run),
         first_run_range=plan.protection.first_run_range,
+        first_run_basis=plan.protection.first_run_basis,
         weeks_total=plan.weeks,
         key_dates=key_dates(plan),
         training_week=training_week(plan),
@@ -136,6 +137,7 @@ def _site(plan: Plan, known: set[str]) -> dict[str, Any]:
         "timeline_sources": tuple(k for k in site.timeline_sources if k in known),
         "full_return_range": site.full_return_range,
         "full_return_sources": source_keys(site.full_return_source, known),
+        "full_return_note": site.full_return_note,
     }
 
 
@@ -172,6 +174,8 @@ def _plan_texts(plan: Plan) -> Iterable[str]:
     yield from plan.pain_rules
     yield from (text for text, _ in plan.protocol.bone_health)
     yield plan.site.timeline_note
+    yield plan.protection.first_run_basis or ""
+    yield plan.site.full_return_note or ""
     for span in plan.phases:
         yield span.aim
         yield from span.gate

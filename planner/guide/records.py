@@ -101,7 +101,8 @@ class SummaryContext(TypedDict):
     first_run: date
     first_run_week: int
     first_run_gate: str
-    first_run_range: tuple[int, int]
+    first_run_range: tuple[int, int] | None
+    first_run_basis: str | None
     weeks_total: int
     key_dates: list[KeyDate]
     training_week: str
