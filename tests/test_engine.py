@@ -244,7 +244,10 @@ def _allowed_for(plan, day):
     ct = plan.protocol.cross_training
     if day.phase == "protect":
         nwb = day.date < plan.start + timedelta(weeks=plan.protection.nwb_weeks)
-        return (ct.protect_nwb if nwb else ct.protect).allowed
+        allowed = (ct.protect_nwb if nwb else ct.protect).allowed
+        # A site may narrow protect-phase cross-training (pelvis, sacrum: no water work).
+        narrowed = plan.site.protect_cross
+        return tuple(m for m in allowed if m in narrowed) if narrowed else allowed
     if day.phase == "reload":
         span = next(p for p in plan.phases if p.id == "reload")
         weeks = ((span.end - span.start).days + 1) // 7
