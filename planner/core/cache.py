@@ -28,6 +28,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from planner.core.userfile import read_handle
+
 ENTRY_LIMIT = 8 * 1024 * 1024  # far above any real entry (the largest is ~0.3 MB)
 _OWNED = hasattr(os, "geteuid")  # POSIX: ownership and mode bits mean something
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -56,10 +58,12 @@ def cache_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path | Non
 
 
 def _trusted(st: os.stat_result, is_kind: object) -> bool:
-    """True if `st` is of the expected kind (not a link), the current user's, and writable by
-    no one else."""
-    if not is_kind(st.st_mode):  # type: ignore[operator]
-        return False
+    """True if `st` is of the expected kind (not a link) and `_owned`."""
+    return is_kind(st.st_mode) and _owned(st)  # type: ignore[operator]
+
+
+def _owned(st: os.stat_result) -> bool:
+    """True if `st` is the current user's and writable by no one else."""
     return not _OWNED or (st.st_uid == os.geteuid() and not st.st_mode & 0o022)
 
 
@@ -80,29 +84,23 @@ def read_entry(directory: Path, name: str, limit: int = ENTRY_LIMIT) -> bytes | 
             if not _trusted(os.fstat(handles[-1]), stat.S_ISDIR):
                 return None
         handles.append(os.open(name, _FILE_FLAGS, dir_fd=handles[-1]))
-        return _read_handle(handles.pop(), limit)
-    except OSError:
+        return read_handle(handles[-1], limit, _owned)
+    except OSError:  # UnusableFile included: not ordinary, not the user's own, or too big
         return None
     finally:
         for handle in handles:
             os.close(handle)
 
 
-def _read_handle(handle: int, limit: int) -> bytes | None:
-    """Read an open entry whole if it passes the checks; the handle is closed either way."""
-    with os.fdopen(handle, "rb") as file:
-        st = os.fstat(file.fileno())
-        if not _trusted(st, stat.S_ISREG) or st.st_size > limit:
-            return None
-        data = file.read(limit + 1)
-    return data if len(data) <= limit else None
-
-
 def _read_by_path(path: Path, limit: int) -> bytes | None:
     """Where the OS cannot open relative to a folder handle (Windows): same checks, by path."""
     if not all(_trusted(os.lstat(d), stat.S_ISDIR) for d in (path.parent.parent, path.parent)):
         return None
-    return _read_handle(os.open(path, _FILE_FLAGS), limit)
+    handle = os.open(path, _FILE_FLAGS)
+    try:
+        return read_handle(handle, limit, _owned)
+    finally:
+        os.close(handle)
 
 
 def write_entry(directory: Path, name: str, data: bytes) -> None:

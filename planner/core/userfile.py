@@ -5,14 +5,15 @@ plan.json in a folder regenerated with --force, the --clinic TOML file, its logo
 ordinary open() waits for a writer that never comes), a device such as /dev/zero (a read never
 ends) or a folder. So the file is opened without blocking, checked on the open handle to be an
 ordinary file (fstat: nothing can be swapped in between the check and the read), and read only
-up to a limit. The same approach as the cache's reader (`planner.core.cache`), for files that
-are the user's own and so need no ownership check.
+up to a limit. The cache's reader (`planner.core.cache`) reads its entries through the same
+`read_handle`, adding an ownership check that files the user names do not need.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -43,19 +44,33 @@ def read_user_file(path: Path, limit: int) -> bytes:
     """
     handle = os.open(path, _FLAGS)
     try:
-        mode = os.fstat(handle).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
-            raise UnusableFile(f"it is {kind}, not an ordinary file")
-        chunks, size = [], 0
-        while size <= limit:  # read() may return less than asked; stop one byte past the cap
-            chunk = os.read(handle, limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        return read_handle(handle, limit)
     finally:
         os.close(handle)
+
+
+def read_handle(handle: int, limit: int,
+                trusted: Callable[[os.stat_result], bool] | None = None) -> bytes:
+    """The bytes of the open file `handle`, at most `limit` of them, checked on the handle
+    itself: an ordinary file and, if `trusted` is given, one it accepts. The caller closes it.
+
+    Raises:
+        UnusableFile: not an ordinary file, not `trusted`, or more than `limit` bytes.
+        OSError: it cannot be read.
+    """
+    st = os.fstat(handle)
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a file")
+        raise UnusableFile(f"it is {kind}, not an ordinary file")
+    if trusted is not None and not trusted(st):
+        raise UnusableFile("it is not a file this program may trust")
+    chunks, size = [], 0
+    while size <= limit:  # read() may return less than asked; stop one byte past the cap
+        chunk = os.read(handle, limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
     if size > limit:
         raise UnusableFile(f"it is larger than {_size(limit)}", too_large=True)
     return b"".join(chunks)
