@@ -184,16 +184,35 @@ def _give_away(path: Path) -> None:
     os.chown(path, 65534, 65534)  # "nobody"
 
 
+def _templates_moved_behind_a_link(home: Path, spare: Path) -> None:
+    (home / "templates").rename(spare / "planted")
+    (home / "templates").symlink_to(spare / "planted", target_is_directory=True)
+
+
+def _entries_as_links_or_fifos(home: Path, spare: Path) -> None:
+    for i, entry in enumerate(_compiled_entries(home)):
+        moved = spare / f"forged-{i}"
+        entry.rename(moved)
+        if i % 2:
+            os.mkfifo(entry)  # opened for reading, a FIFO would wait for a writer forever
+        else:
+            entry.symlink_to(moved)
+
+
+# Each attack gets the rtr-planner cache folder and a spare folder outside it.
 FOLDER_ATTACKS = {
     "templates folder writable by group and others":
-        lambda home: _group_writable(home / "templates"),
-    "rtr-planner folder writable by group and others": lambda home: _group_writable(home),
+        lambda home, spare: _group_writable(home / "templates"),
+    "rtr-planner folder writable by group and others": lambda home, spare: _group_writable(home),
     "entries writable by group and others":
-        lambda home: [_group_writable(e) for e in (home / "templates").iterdir()],
-    "templates folder owned by another user": lambda home: _give_away(home / "templates"),
-    "rtr-planner folder owned by another user": lambda home: _give_away(home),
+        lambda home, spare: [_group_writable(e) for e in (home / "templates").iterdir()],
+    "templates folder owned by another user":
+        lambda home, spare: _give_away(home / "templates"),
+    "rtr-planner folder owned by another user": lambda home, spare: _give_away(home),
     "entries owned by another user":
-        lambda home: [_give_away(e) for e in (home / "templates").iterdir()],
+        lambda home, spare: [_give_away(e) for e in (home / "templates").iterdir()],
+    "templates folder that is a symlink": _templates_moved_behind_a_link,
+    "entries that are links or fifos": _entries_as_links_or_fifos,
 }
 
 
@@ -206,36 +225,9 @@ def test_forged_template_in_an_untrusted_place_never_runs(protocol, cache_home, 
     cold = _guides(plan)
     target = tmp_path / "pwned"
     _forge_templates(cache_home, target)
-    FOLDER_ATTACKS[attack](cache_home)
-    assert _guides(plan) == cold
-    assert not target.exists()
-
-
-def test_templates_folder_that_is_a_symlink_is_never_read(protocol, cache_home, tmp_path) -> None:
-    plan = make_plan(protocol, "fibula", 2, date(2027, 1, 4))
-    cold = _guides(plan)
-    target = tmp_path / "pwned"
-    _forge_templates(cache_home, target)
-    elsewhere = tmp_path / "planted"
-    (cache_home / "templates").rename(elsewhere)
-    (cache_home / "templates").symlink_to(elsewhere, target_is_directory=True)
-    assert _guides(plan) == cold
-    assert not target.exists()
-
-
-def test_entries_that_are_links_or_fifos_are_never_read(protocol, cache_home, tmp_path) -> None:
-    plan = make_plan(protocol, "fibula", 2, date(2027, 1, 4))
-    cold = _guides(plan)
-    target = tmp_path / "pwned"
-    _forge_templates(cache_home, target)
-    entries = _compiled_entries(cache_home)
-    for i, entry in enumerate(entries):
-        moved = tmp_path / f"forged-{i}"
-        entry.rename(moved)
-        if i % 2:
-            os.mkfifo(entry)  # opened for reading, a FIFO would wait for a writer forever
-        else:
-            entry.symlink_to(moved)
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    FOLDER_ATTACKS[attack](cache_home, spare)
     assert _guides(plan) == cold
     assert not target.exists()
 
