@@ -160,15 +160,15 @@ def render_outputs(plan: Plan, stamp: datetime, options: CalendarOptions | None 
     return Rendered(files, revision)
 
 
-def read_previous_calendar(out_dir: Path, plan: Plan | None = None, *,
-                           ignore_errors: bool = False) -> CalendarHistory | None:
+def read_previous_calendar(out_dir: Path, *, ignore_errors: bool = False
+                           ) -> CalendarHistory | None:
     """The calendar records of the earlier plan.json in `out_dir`, if any.
 
     Whoever the earlier plan was for, its calendar is the folder's: a regeneration keeps its
-    identity even when the name, site or start changed (`plan` is accepted for callers of
-    the earlier API and not used). None when there is no plan.json or it has no calendar
-    section. A plan.json that cannot be read or parsed is an OutputError, since regenerating
-    over it would silently lose the event revisions, unless `ignore_errors` (a fresh start).
+    identity even when the name, site or start changed. None when there is no plan.json or
+    it has no calendar section. A plan.json that cannot be read or parsed is an OutputError,
+    since regenerating over it would silently lose the event revisions, unless
+    `ignore_errors` (a fresh start).
     """
     from planner.files.plan_json import load_document, read_calendar_section
 

@@ -6,7 +6,6 @@ raises one ProtocolError listing them all, so a clinician editing the data fixes
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import zlib
 from datetime import date
@@ -75,7 +74,7 @@ def load_protocol(path: Path | None = None) -> Protocol:
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProtocolError(str(source), [f"cannot read: {exc}"]) from exc
-    directory, key = cache_dir("protocol"), _cache_key(data)
+    directory, key = cache_dir("protocol"), _cache_key(text)
     cached = None if directory is None else _cached_protocol(directory, source, key)
     if cached is not None:
         return cached
@@ -97,14 +96,15 @@ def _entry_name(source: Path) -> str:
     return f"{zlib.crc32(bytes(source)):08x}.json"
 
 
-def _cache_key(data: bytes) -> str:
-    """What a cached parse must match: the file's exact content and the Python version (whose
-    tomllib did the parsing)."""
-    version = ".".join(map(str, sys.version_info[:2]))
-    return f"{hashlib.sha256(data).hexdigest()} python {version}"
+def _cache_key(text: str) -> dict[str, str]:
+    """What a cached parse must match: the file's exact text and the Python version (whose
+    tomllib did the parsing). The text itself, not a hash of it: comparing some 30 KB is
+    cheaper than importing hashlib on every command's start-up."""
+    return {"python": ".".join(map(str, sys.version_info[:2])), "source": text}
 
 
-def _cached_protocol(directory: Path, source: Path, key: str) -> Protocol | None:
+def _cached_protocol(directory: Path, source: Path, key: dict[str, str]
+                     ) -> Protocol | None:
     """The protocol validated afresh from the cached parse of `source`, or None if there is
     none, it is for other content, or it fails to decode or to validate."""
     import json
@@ -122,7 +122,7 @@ def _cached_protocol(directory: Path, source: Path, key: str) -> Protocol | None
         return None
 
 
-def _encode_entry(key: str, raw: dict[str, Any]) -> bytes | None:
+def _encode_entry(key: dict[str, str], raw: dict[str, Any]) -> bytes | None:
     """The cache entry for a parse, or None if it holds a value JSON cannot carry."""
     import json
 
