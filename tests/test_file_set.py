@@ -415,7 +415,7 @@ class _Trips:
     """A descriptor whose `__set_name__` is interrupted, as a signal during an import can be."""
 
     def __set_name__(self, owner, name):
-        from planner.cli import Interrupted
+        from planner.interrupts import Interrupted
 
         raise Interrupted
 
