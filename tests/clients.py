@@ -8,8 +8,8 @@ reading a calendar) and give, per file, the errors the parser reported and one r
 ``[uid, summary, start, end, status, categories, alarms]``, a date as ``YYYY-MM-DD`` and a time
 as Unix seconds (the instant the client shows), an alarm as ``[action, description, seconds]``.
 
-`.ci/run` installs both (scripts/install-test-tools); a missing one fails the tests that need
-it, with the command that installs it, instead of skipping them.
+The README's test command installs both (scripts/install-test-tools); a missing one fails the
+tests that need it, with the command that installs it, instead of skipping them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .checks import read_icalendar
 HERE = Path(__file__).resolve().parent
 ICALJS = Path(os.environ.get("RTR_ICALJS") or HERE / ".tools" / "node_modules" / "ical.js")
 LIBICAL_PYTHON = os.environ.get("RTR_LIBICAL_PYTHON") or "/usr/bin/python3"
-INSTALL = "run scripts/install-test-tools (what .ci/run does) to install it"
+INSTALL = "run scripts/install-test-tools (the README's test command does) to install it"
 
 
 def _icaljs_command() -> list[str]:
