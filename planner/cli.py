@@ -361,11 +361,15 @@ def sites_command() -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
              for row in rows]
-    referred = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals})
+    referred = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals
+                       if not r.always})
+    never = sorted({f"{s.id} {r.grade}" for s in protocol.sites for r in s.referrals if r.always})
     lines.append("\nEvery alias above means one site. Names that could mean sites of different "
                  "risk are refused; say which:")
     lines += [f"  {entry.name}: {', '.join(entry.sites)}" for entry in protocol.ambiguous_names]
     lines.append("\nSurgeon-led (refused unless --cleared-by \"NAME, DATE\"): " + ", ".join(referred))
+    if never:
+        lines.append("Never planned, even with a clearance (surgery): " + ", ".join(never))
     say("\n".join(lines))
 
 

@@ -50,14 +50,18 @@ class AmbiguousSite(RequestError):
 class ReferralRequired(PlannerError):
     """The case is surgeon-led: it is not planned unless a clinician cleared it."""
 
-    def __init__(self, site_name: str, grade: int, reason: str):
+    def __init__(self, site_name: str, grade: int, reason: str, always: bool = False):
         self.site_name = site_name
         self.grade = grade
         self.reason = reason
+        self.always = always
+        # A case the tool never plans must not suggest that a clearance would unlock it.
+        after = ("This tool does not plan it, even with a clearance." if always else
+                 "If a clinician has already cleared them for conservative rehab, run again "
+                 "with --cleared-by \"NAME, DATE\".")
         super().__init__(
             f"{site_name}, grade {grade} needs a surgeon's assessment before any rehab plan: "
-            f"{reason} Refer the runner to an orthopaedic surgeon. If a clinician has already "
-            f"cleared them for conservative rehab, run again with --cleared-by \"NAME, DATE\"."
+            f"{reason} Refer the runner to an orthopaedic surgeon. {after}"
         )
 
 

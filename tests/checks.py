@@ -72,6 +72,8 @@ def assert_invariants(plan) -> None:
     _assert_weekly_increase(plan)
     _assert_gates(plan)
     _assert_stages(plan)
+    _assert_weight_bearing(plan)
+    _assert_protect_spares_the_bone(plan)
 
 
 def _assert_weekly_increase(plan) -> None:
@@ -104,7 +106,50 @@ def _assert_gates(plan) -> None:
         assert day.title == f"{day.gate.label} · {day.session}"
         assert day.gate.name.startswith(day.gate.label + ":")
         assert any(m.date == span.start for m in plan.milestones)
-    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1
+    changes = sum(1 for a, b in zip(plan.days, plan.days[1:]) if a.weight_bearing != b.weight_bearing)
+    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1 + changes
+
+
+# Words that let a runner walk freely or train on the feet: never on a day on crutches or in
+# a boot (the review found "Ordinary daily walking is fine" on rest days of non-weight-bearing
+# weeks).
+FREE_WALKING = ("walking is fine", "Brisk walk", "Walk only as much", "Everyday walking continues")
+
+
+def _assert_weight_bearing(plan) -> None:
+    """Statuses only move forward (non, partial, boot, full), as the protocol lists them; each
+    change sits on a weight-bearing gate whose checklist is the new status's gate (who clears
+    it); a protected day says its status and never allows free walking; all else is full."""
+    protocol = plan.protocol
+    expected = [s for s, _ in plan.protection.bearing_steps()] + ["full"]
+    seen = [s for s, _ in groupby(d.weight_bearing for d in plan.days)]
+    assert seen == expected, (seen, expected)
+    for before, day in zip(plan.days, plan.days[1:]):
+        if day.weight_bearing != before.weight_bearing:
+            assert day.gate is not None and day.gate.label == "Weight-bearing check"
+            assert day.gate.criteria == protocol.bearing(day.weight_bearing).gate
+            assert day.gate.criteria and "clinician" in day.gate.criteria[0]
+            assert day.date.weekday() == plan.days[0].date.weekday() or day.phase == "protect"
+    for d in plan.days:
+        if d.weight_bearing == "full":
+            continue
+        assert d.phase == "protect" and d.kind not in LOADING_KINDS and d.walk_minutes == 0
+        assert protocol.bearing(d.weight_bearing).day_text in d.details, d.date
+        assert not any(words in d.details for words in FREE_WALKING), (d.date, d.details)
+
+
+def _assert_protect_spares_the_bone(plan) -> None:
+    """No strength that loads the injured bone, no impact and no single-leg work before Gate 1:
+    in Protect the site's own strength programme is never prescribed."""
+    for d in plan.days:
+        if d.phase != "protect":
+            continue
+        assert d.kind in ("cross", "strength", "rest")
+        assert plan.site.strength_focus not in d.details, d.date
+        assert "single-leg" not in d.details.lower()
+        # Calf raises and hops may be named only to rule them out ("no calf raises ... hops").
+        for found in re.finditer(r"\b(calf raises|hops?|hopping|balance)\b", d.details):
+            assert " no " in d.details[max(0, found.start() - 40):found.start()], (d.date, found)
 
 
 def _assert_stages(plan) -> None:

@@ -59,8 +59,10 @@ def make_plan(protocol, site: str, grade: int, start: date, **kwargs) -> Plan:
 
 
 def all_cases(protocol):
-    """Every (site id, grade) pair of the protocol."""
-    return [(s.id, g) for s in protocol.sites for g in (1, 2, 3, 4)]
+    """Every (site id, grade) pair the protocol can plan: all of them but the cases it refuses
+    even with a clearance (a referral with ``always``), which tests of refusals cover."""
+    return [(s.id, g) for s in protocol.sites for g in (1, 2, 3, 4)
+            if not (s.referral_for(g) and s.referral_for(g).always)]
 
 
 def run_rtr(capsys, *args: str) -> tuple[int, str, str]:

@@ -56,11 +56,11 @@ from .checks import (
     unfold,
     vobject_rows,
 )
-from .helpers import profiled
+from .helpers import all_cases, profiled
 
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
-CASES = [(site, grade) for site in SITES for grade in (1, 2, 3, 4)]
+CASES = all_cases(PROTOCOL)
 STAMP = datetime(2026, 1, 5, 9, 30, 15, tzinfo=timezone.utc)
 NOW = datetime(2026, 12, 1, 8, 15, 42, 123456, tzinfo=timezone.utc)
 LATER = datetime(2027, 1, 9, 18, 0, tzinfo=timezone.utc)
@@ -84,7 +84,8 @@ VARIANTS = [
 SWEEP = [
     (site, grade, DST_STARTS[(k // 8) % 2 ^ (k // 32) % 2], VARIANTS[(k + k // 8) % 8],
      (k // 4 + grade) % 7)
-    for k, (site, grade) in enumerate(CASES)
+    for k, (site, grade) in ((SITES.index(site) * 4 + grade - 1, (site, grade))
+                             for site, grade in CASES)
 ]
 # The quick profile's part of SWEEP: 8 sites, one grade each, so every variant once, each start
 # date four times, every grade twice and every weekday as a rest day, with a surgeon-led case;

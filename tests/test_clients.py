@@ -19,7 +19,7 @@ import pytest
 
 from .checks import assert_parsers_agree, expected_rows, unfold
 from .clients import assert_clients_agree, client_readings, reference_rows
-from .helpers import make_plan, profiled
+from .helpers import all_cases, make_plan, profiled
 from planner.calendar.events import session_span
 from planner.calendar.ics import to_ics
 from planner.calendar.options import CalendarOptions, parse_reminder, parse_time, parse_tz
@@ -30,7 +30,7 @@ PROTOCOL = load_protocol()
 STAMP = datetime(2027, 1, 4, 9, 30, tzinfo=timezone.utc)
 NOW, LATER = (datetime(2027, 1, 4, 8, 0, tzinfo=timezone.utc),
               datetime(2027, 2, 1, 18, 0, tzinfo=timezone.utc))
-CASES = [(s.id, g) for s in PROTOCOL.sites for g in (1, 2, 3, 4)]
+CASES = all_cases(PROTOCOL)
 # (time, zone, reminder): all-day with and without reminders, and timed sessions in zones
 # whose clocks change during the plans (which start in January), at times that meet the change.
 VARIANTS = [(None, None, None), (None, None, "30m"), ("07:00", "Europe/Berlin", "1h"),

@@ -10,14 +10,14 @@ import pytest
 
 from planner.core.engine import build_plan
 from planner.files.plan_json import SCHEMA, WEEKDAYS, to_json
-from planner.core.models import KINDS, PHASE_IDS, Plan, PlanRequest
+from planner.core.models import KINDS, PHASE_IDS, WEIGHT_BEARING, Plan, PlanRequest
 from planner.core.protocol import load_protocol
 
-from .helpers import clearance
+from .helpers import all_cases, clearance
 
 PROTOCOL = load_protocol()
 SITES = tuple(s.id for s in PROTOCOL.sites)
-CASES = [(site, grade) for site in SITES for grade in (1, 2, 3, 4)]
+CASES = all_cases(PROTOCOL)
 STARTS = (date(2026, 12, 28), date(2028, 2, 29))
 
 TOP_KEYS = ["schema", "protocol_version", "request", "site", "grade", "summary",
@@ -26,10 +26,10 @@ REQUEST_KEYS = ["site", "grade", "start", "athlete", "rest_days", "run_days", "w
                 "cross", "bodyweight_support", "cleared_by"]
 SITE_KEYS = ["id", "name", "risk", "bone"]
 GRADE_KEYS = ["number", "name"]
-SUMMARY_KEYS = ["start", "first_run", "end", "weeks", "days"]
+SUMMARY_KEYS = ["start", "first_run", "end", "weeks", "days", "weight_bearing"]
 PHASE_KEYS = ["id", "name", "start", "end", "gate_name"]
-DAY_KEYS = ["date", "phase", "week", "kind", "title", "run_minutes", "walk_minutes",
-            "total_minutes", "gate", "details"]
+DAY_KEYS = ["date", "phase", "week", "kind", "title", "session", "stage", "weight_bearing",
+            "run_minutes", "walk_minutes", "total_minutes", "gate", "details"]
 MILESTONE_KEYS = ["date", "name", "detail"]
 
 
@@ -79,6 +79,9 @@ def assert_day_types(day: dict) -> None:
     assert day["gate"] is None or (isinstance(day["gate"], str) and day["gate"])
     assert isinstance(day["title"], str) and day["title"]
     assert isinstance(day["details"], str)
+    assert day["weight_bearing"] in WEIGHT_BEARING
+    assert day["stage"] is None or (isinstance(day["stage"], str) and day["stage"])
+    assert day["title"].endswith(day["session"])
 
 
 def assert_days_contiguous(doc: dict) -> None:

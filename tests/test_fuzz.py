@@ -42,6 +42,7 @@ def requests(draw):
     site = draw(st.sampled_from(SITE_IDS))
     grade = draw(st.integers(1, 4))
     referred = next(s for s in PROTOCOL.sites if s.id == site).referral_for(grade)
+    assume(not (referred and referred.always))
     return PlanRequest(
         site=site, grade=grade, start=draw(st.dates(date(1990, 1, 1), date(2100, 12, 31))),
         athlete=draw(NAME).strip(),

@@ -63,8 +63,8 @@ def test_consistency_rules_are_enforced():
     raw["sites"][0]["timeline_sources"] = ["R999"]
     raw["stages"][0]["source"] = "NOPE"
     by_id = {s["id"]: s for s in raw["sites"]}
-    by_id["navicular"]["protection"][0]["first_run_weeks"] = 6
-    by_id["navicular"]["protection"][0]["protect_weeks"] = 2
+    by_id["talus"]["protection"][0]["first_run_weeks"] = 6
+    by_id["talus"]["protection"][0]["protect_weeks"] = 2
     by_id["fibula"]["protection"][2]["first_run_weeks"] = 4
     by_id["fibula"]["protection"][2]["first_run_range"] = [3, 9]
     raw["pain_rules"].append("Cites a missing source [R404].")
@@ -76,6 +76,37 @@ def test_consistency_rules_are_enforced():
     assert "high-risk site runs at week 6, before a low-risk site" in text
     assert "a higher grade must not run earlier than a lower one" in text
     assert "cites [R404]" in text
+
+
+def test_weight_bearing_weeks_must_leave_a_week_of_walking_before_gate_1():
+    raw = raw_protocol()
+    by_id = {s["id"]: s for s in raw["sites"]}
+    by_id["navicular"]["protection"][1]["boot_weeks"] = 3  # 4 + 3 of 7 protect weeks
+    by_id["calcaneus"]["protection"][0]["partial_weeks"] = -1
+    del by_id["talus"]["weight_bearing_source"]
+    by_id["sacrum"]["weight_bearing_source"] = "R404"
+    raw["weight_bearing"]["boot"]["source"] = "NOPE"
+    with pytest.raises(ProtocolError) as err:
+        parse_protocol(raw)
+    text = "\n".join(err.value.problems)
+    assert ("sites[6].protection[1]: nwb_weeks + partial_weeks + boot_weeks (7) must leave at "
+            "least one week of full weight-bearing inside protect_weeks") in text
+    assert "sites[7].protection[0]: weeks of weight-bearing must not be negative" in text
+    assert "sites[8].weight_bearing_source: missing" in text
+    raw = raw_protocol()
+    raw["sites"][15]["weight_bearing_source"] = "R404"
+    raw["weight_bearing"]["boot"]["source"] = "NOPE"
+    raw["weight_bearing"]["crutches"] = raw["weight_bearing"]["non"]
+    with pytest.raises(ProtocolError) as err:
+        parse_protocol(raw)
+    text = "\n".join(err.value.problems)
+    assert "weight_bearing: only non, partial, boot, full are statuses" in text
+    raw["weight_bearing"].pop("crutches")
+    with pytest.raises(ProtocolError) as err:
+        parse_protocol(raw)
+    text = "\n".join(err.value.problems)
+    assert "sites[15]: source 'R404' is not in [references]" in text
+    assert "weight_bearing.boot.source: source 'NOPE' is not in [references]" in text
 
 
 def test_a_number_outside_its_published_range_is_refused():

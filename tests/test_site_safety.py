@@ -80,6 +80,20 @@ def test_every_anterior_tibia_grade_is_referred(grade, capsys, tmp_path) -> None
     assert code == 0 and f"Cleared for conservative rehab by: {cleared}" in out
 
 
+def test_a_tension_side_fracture_is_never_planned(capsys, tmp_path) -> None:
+    # With a clearance it is still one line, exit 1, nothing written, and `rtr sites` says so.
+    cleared = f"Dr Lee, {TODAY:%Y-%m-%d}"
+    code, out, errors = run_rtr(capsys, "plan", "--site", "femoral-neck-tension", "--grade", "4",
+                                "--start", START.isoformat(), "--out", str(tmp_path / "p"),
+                                "--cleared-by", cleared)
+    assert code == 1 and out == "" and len(errors.strip().splitlines()) == 1
+    assert "fixed surgically" in errors and "even with a clearance" in errors
+    assert not (tmp_path / "p").exists()
+    code, out, _ = run_rtr(capsys, "sites")
+    assert "Never planned, even with a clearance (surgery): femoral-neck-tension 4" in out
+    assert "femoral-neck-tension 3, metatarsal-5-base 4" in out
+
+
 @pytest.mark.parametrize("text,problem", [
     ("me", "does not say who cleared the runner and when"),
     ("ok", "does not say who cleared the runner and when"),

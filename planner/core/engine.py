@@ -19,9 +19,10 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from planner.core import sessions
+from planner.core.bearing import GATE_LABEL, bearing_changes, bearing_gate, status_on
 from planner.core.filled import fill
 from planner.core.models import (
-    LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
+    LOADING_KINDS, Day, Gate, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
 )
 from planner.core.sessions import Session
 from planner.core.request import check_request
@@ -36,6 +37,8 @@ class _Context(NamedTuple):
     protection: Protection
     pattern: WeekPattern
     schedule: tuple[tuple[Stage, int], ...]
+    # (first day, status) of each weight-bearing status, ending with full weight-bearing.
+    bearing: tuple[tuple[date, str], ...]
 
 
 def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = None) -> Plan:
@@ -47,8 +50,10 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     site = check_request(request, protocol, today)
     request = request._replace(site=site.id)
     pattern = choose_pattern(request.rest_days, request.run_days, protocol.rules.sessions_per_week)
-    ctx = _Context(request, protocol, site, site.protection_for(request.grade), pattern,
-                   tuple(_run_schedule(protocol, site)))
+    protection = site.protection_for(request.grade)
+    ctx = _Context(request, protocol, site, protection, pattern,
+                   tuple(_run_schedule(protocol, site)),
+                   bearing_changes(request.start, protection, pattern.anchor))
     spans = _phase_spans(ctx)
     days = _ensure_calendar_week_rest(_days(ctx, spans), protocol, request.week_start)
     return Plan(
@@ -118,7 +123,7 @@ def _gate_criteria(
     """The phase's gate criteria plus the ones that depend on the site and the request."""
     extras = protocol.gate_extras
     criteria = list(protocol.phase(phase_id).gate)
-    if phase_id == "protect" and protection.nwb_weeks:
+    if phase_id == "protect" and protection.bearing_steps():
         criteria.append(extras.weight_bearing)
     if phase_id == "reload":
         criteria.append(extras.hop_test if site.hop_test else extras.no_hop)
@@ -140,24 +145,33 @@ def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
         for n in range((span.end - span.start).days + 1):
             day = span.start + timedelta(days=n)
             session = _session(ctx, span, day, (day - phase_week_start).days // 7)
-            gate = spans[index - 1] if index and day == span.start else None
-            days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate, ctx))
+            gate = spans[index - 1].gate_check if index and day == span.start else None
+            days.append(_day(day, span, 1 + (day - first_week).days // 7, session,
+                             gate or _bearing_gate(ctx, day), ctx))
     return days
+
+
+def _bearing_gate(ctx: _Context, day: date) -> Gate | None:
+    """The weight-bearing check on the day a new status starts, else None."""
+    changes = ctx.bearing
+    i = next((i for i, (since, _) in enumerate(changes) if since == day), 0)
+    return bearing_gate(ctx.protocol, changes[i - 1][1], changes[i][1]) if i else None
 
 
 def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
     """The session for one day, from its weekday's role in the pattern and the phase."""
     weekday, pattern = day.weekday(), ctx.pattern
+    bearing = ctx.protocol.bearing(status_on(ctx.bearing, day))
     if weekday in pattern.rest:
-        return sessions.rest()
+        return sessions.rest(bearing)
     load = pattern.loading.index(weekday) if weekday in pattern.loading else None
     free = pattern.free.index(weekday) if load is None else None
     if span.id == "protect":
-        nwb = day < ctx.request.start + timedelta(weeks=ctx.protection.nwb_weeks)
         if load is not None:
-            return sessions.protect_strength(nwb, ctx.site)
-        options = "protect_nwb" if nwb else "protect"
-        return sessions.protect_cross(nwb, _modality(ctx, options, free), ctx.protocol)
+            return sessions.protect_strength(bearing, ctx.site)
+        # On crutches or in a boot only the non-weight-bearing options are safe.
+        options = "protect" if bearing.status == "full" else "protect_nwb"
+        return sessions.protect_cross(bearing, _modality(ctx, options, free), ctx.protocol)
     if span.id == "reload":
         return _reload_session(ctx, span, week, load, free)
     if span.id == "return-to-run":
@@ -224,7 +238,7 @@ def _walk_minutes(week: int, weeks: int, start: int, target: int) -> int:
 
 
 def _day(
-    day: date, span: PhaseSpan, week: int, session: Session, gate: PhaseSpan | None,
+    day: date, span: PhaseSpan, week: int, session: Session, gate: Gate | None,
     ctx: _Context,
 ) -> Day:
     protocol, request = ctx.protocol, ctx.request
@@ -239,14 +253,17 @@ def _day(
         date=day, phase=span.id, week=week, kind=session.kind, session=session.title,
         details="\n\n".join(parts), run_minutes=session.run_minutes,
         walk_minutes=session.walk_minutes, total_minutes=session.total_minutes,
-        gate=gate.gate_check if gate is not None else None, stage=session.stage,
+        gate=gate, stage=session.stage, weight_bearing=status_on(ctx.bearing, day),
     )
 
 
-def _gate_block(gate: PhaseSpan) -> str:
-    lines = [f"{gate.gate_name.upper()}: check before today's session. Move on only if every "
+def _gate_block(gate: Gate) -> str:
+    lines = [f"{gate.name.upper()}: check before today's session. Move on only if every "
              "answer is yes; otherwise repeat the last week of the previous phase and check again."]
-    lines += [f"- {c}" for c in gate.gate]
+    if gate.label == GATE_LABEL:
+        lines[0] = (f"{gate.name.upper()}: check before today's session. Change only if every "
+                    "answer is yes; otherwise stay as you are for another week and check again.")
+    lines += [f"- {c}" for c in gate.criteria]
     return "\n".join(lines)
 
 
@@ -271,7 +288,7 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
         if any(result[i].kind == "rest" for i in indexes):
             continue
         i = next(i for i in reversed(indexes) if result[i].phase == "protect" and not result[i].gate)
-        session = sessions.rest()
+        session = sessions.rest(protocol.bearing(result[i].weight_bearing))
         result[i] = result[i]._replace(kind="rest", session=session.title, stage=None, details="\n\n".join(
             [session.details, _pain_block(protocol, "rest"),
              f"Phase: Protect, plan week {result[i].week}."]),
@@ -282,6 +299,8 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
 def _milestones(spans: tuple[PhaseSpan, ...], days: tuple[Day, ...]) -> tuple[Milestone, ...]:
     found = [Milestone(span.start, prev.gate_name, " ".join(prev.gate))
              for prev, span in zip(spans, spans[1:])]
+    found += [Milestone(d.date, d.gate.name, " ".join(d.gate.criteria))
+              for d in days if d.gate and d.gate.label == GATE_LABEL]
     first_run = next(d.date for d in days if d.kind == "run")
     found.append(Milestone(first_run, "First run", "First walk/run bone-loading session."))
     last = spans[-1]

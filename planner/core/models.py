@@ -14,6 +14,9 @@ from typing import NamedTuple
 KINDS = ("run", "impact", "cross", "strength", "rest")
 LOADING_KINDS = frozenset({"run", "impact"})
 PHASE_IDS = ("protect", "reload", "return-to-run", "build")
+# Weight-bearing statuses, most protected first: on crutches with no weight through the injured
+# leg, on crutches with part of the weight, walking in a boot, and ordinary walking.
+WEIGHT_BEARING = ("non", "partial", "boot", "full")
 
 
 class Reference(NamedTuple):
@@ -44,6 +47,16 @@ class Protection(NamedTuple):
     # `first_run_basis` says what the plan's timing follows instead (never both, never neither).
     first_run_range: tuple[int, int] | None
     first_run_basis: str | None = None
+    # Weeks on crutches with part of the weight, then weeks in a walking boot, after the
+    # non-weight-bearing weeks; each change of status is cleared at a gate.
+    partial_weeks: int = 0
+    boot_weeks: int = 0
+
+    def bearing_steps(self) -> tuple[tuple[str, int], ...]:
+        """The protected weight-bearing statuses in order, with their weeks (zero-week ones
+        left out); full weight-bearing follows the last."""
+        steps = (("non", self.nwb_weeks), ("partial", self.partial_weeks), ("boot", self.boot_weeks))
+        return tuple(step for step in steps if step[1])
 
 
 class Referral(NamedTuple):
@@ -52,6 +65,8 @@ class Referral(NamedTuple):
     grade: int
     reason: str
     source: str
+    # Refused even with a clinician's clearance: this tool has no plan for the case at all.
+    always: bool = False
 
 
 class AmbiguousName(NamedTuple):
@@ -83,6 +98,10 @@ class Site(NamedTuple):
     # Cross-training this site allows while it is protected (both protect option sets are
     # narrowed to it, in this order of preference); empty means the protocol's lists apply.
     protect_cross: tuple[str, ...] = ()
+    # Where the site's weeks on crutches or in a boot come from (cited), and, for sites where
+    # hip and leg work loads the injured bone, the only strength the protect phase allows.
+    weight_bearing_source: str = ""
+    protect_strength: str | None = None
 
     def protection_for(self, grade: int) -> Protection:
         """Return the protection and timeline for MRI grade 1-4."""
@@ -168,6 +187,17 @@ class CrossTraining(NamedTuple):
         return dict(self.modalities)[modality]
 
 
+class WeightBearing(NamedTuple):
+    """One weight-bearing status: how it reads on every day it holds, and the gate that lets a
+    runner move into it (who clears it, and what must be true)."""
+
+    status: str
+    name: str
+    day_text: str
+    gate: tuple[str, ...]
+    source: str
+
+
 class GateExtras(NamedTuple):
     """Gate criteria that depend on the site: hop test or not, high-risk review, clearance."""
 
@@ -200,6 +230,11 @@ class Protocol(NamedTuple):
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]
     ambiguous_names: tuple[AmbiguousName, ...] = ()
+    weight_bearing: tuple[WeightBearing, ...] = ()
+
+    def bearing(self, status: str) -> WeightBearing:
+        """The wording of one weight-bearing status."""
+        return next(b for b in self.weight_bearing if b.status == status)
 
     def phase(self, phase_id: str) -> PhaseText:
         """Return the wording of one phase by id."""
@@ -242,7 +277,8 @@ class Day(NamedTuple):
     """Exactly one entry per calendar day of the plan.
 
     `session` is the day's work in a few words; `gate` is the gate checked before it (on the
-    first day of a phase); `stage` names the loading step of a run or impact day (a walk/run
+    first day of a phase, or the day weight-bearing changes); `weight_bearing` is one of
+    `WEIGHT_BEARING`, the status the whole day keeps; `stage` names the loading step of a run or impact day (a walk/run
     stage id such as ``L3``, or ``impact-double`` / ``impact-single``), None on other days.
     """
 
@@ -257,6 +293,7 @@ class Day(NamedTuple):
     total_minutes: int = 0
     gate: Gate | None = None
     stage: str | None = None
+    weight_bearing: str = "full"
 
     @property
     def title(self) -> str:

@@ -29,6 +29,8 @@ from planner.core.models import (
     Rules,
     Site,
     Stage,
+    WEIGHT_BEARING,
+    WeightBearing,
 )
 
 class _Reader:
@@ -172,6 +174,7 @@ def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
         references=references,
         ambiguous_names=tuple(_ambiguous(r, a, f"ambiguous_names[{i}]")
                               for i, a in enumerate(raw.get("ambiguous_names", []))),
+        weight_bearing=_weight_bearing(r, r.get(raw, "weight_bearing", dict, "protocol")),
     )
     if not r.problems:
         _check_consistency(r, protocol)
@@ -274,6 +277,27 @@ def _gate_extras(r: _Reader, t: dict[str, Any]) -> GateExtras:
     return GateExtras(**{k: r.get(t, k, str, "gate_extras") for k in keys})
 
 
+def _weight_bearing(r: _Reader, t: dict[str, Any]) -> tuple[WeightBearing, ...]:
+    """The wording of every weight-bearing status, one table each, in `WEIGHT_BEARING` order."""
+    found = []
+    for status in WEIGHT_BEARING:
+        path = f"weight_bearing.{status}"
+        entry = r.get(t, status, dict, "weight_bearing")
+        found.append(WeightBearing(
+            status=status, name=r.get(entry, "name", str, path),
+            day_text=r.get(entry, "day_text", str, path),
+            gate=tuple(r.get(entry, "gate", list, path)), source=r.get(entry, "source", str, path),
+        ))
+    r.check(set(t) <= set(WEIGHT_BEARING),
+            f"weight_bearing: only {', '.join(WEIGHT_BEARING)} are statuses")
+    return tuple(found)
+
+
+def _optional(r: _Reader, t: dict[str, Any], key: str, kind: type, path: str) -> Any:
+    """t[key] checked as `kind`, or None when the key is absent."""
+    return r.get(t, key, kind, path) if key in t else None
+
+
 def _site(r: _Reader, s: dict[str, Any], path: str) -> Site:
     risk = r.get(s, "risk", str, path)
     bone = r.get(s, "bone", str, path)
@@ -301,9 +325,12 @@ def _site(r: _Reader, s: dict[str, Any], path: str) -> Site:
                 grade=r.get(ref, "grade", int, f"{path}.referrals[{i}]"),
                 reason=r.get(ref, "reason", str, f"{path}.referrals[{i}]"),
                 source=r.get(ref, "source", str, f"{path}.referrals[{i}]"),
+                always=bool(_optional(r, ref, "always", bool, f"{path}.referrals[{i}]")),
             )
             for i, ref in enumerate(r.get(s, "referrals", list, path))
         ),
+        weight_bearing_source=r.get(s, "weight_bearing_source", str, path),
+        protect_strength=_optional(r, s, "protect_strength", str, path),
     )
 
 
@@ -322,8 +349,16 @@ def _protection(r: _Reader, row: dict[str, Any], path: str) -> Protection:
         first_run_weeks=r.get(row, "first_run_weeks", int, path),
         first_run_range=_pair(r, row, "first_run_range", path) if "first_run_range" in keys else None,
         first_run_basis=r.get(row, "first_run_basis", str, path) if "first_run_basis" in keys else None,
+        partial_weeks=_optional(r, keys, "partial_weeks", int, path) or 0,
+        boot_weeks=_optional(r, keys, "boot_weeks", int, path) or 0,
     )
-    r.check(0 <= p.nwb_weeks <= p.protect_weeks, f"{path}: nwb_weeks must be 0..protect_weeks")
+    protected = p.nwb_weeks + p.partial_weeks + p.boot_weeks
+    r.check(min(p.nwb_weeks, p.partial_weeks, p.boot_weeks) >= 0,
+            f"{path}: weeks of weight-bearing must not be negative")
+    # Gate 1 asks for pain-free everyday walking, so a week of it comes before the gate.
+    r.check(protected < p.protect_weeks or protected == 0,
+            f"{path}: nwb_weeks + partial_weeks + boot_weeks ({protected}) must leave at least "
+            "one week of full weight-bearing inside protect_weeks")
     r.check(p.protect_weeks >= 1, f"{path}.protect_weeks: at least 1")
     # A timing either sits in a published window or says, citing, that none is published.
     r.check((p.first_run_range is None) != (p.first_run_basis is None),
@@ -363,7 +398,8 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
         for name in (site.id, *site.aliases):
             r.check(name not in names, f"{path}: id or alias '{name}' is used twice")
             names.add(name)
-        for field in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals)):
+        for field in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals),
+                      *((site.weight_bearing_source or "-",) if _protects(site) else ())):
             r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
         _check_site_timeline(r, protocol, site, path)
         _check_protect_cross(r, protocol, site, path)
@@ -376,6 +412,11 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
     _check_risk_order(r, protocol)
 
 
+def _protects(site: Site) -> bool:
+    """True when some grade of the site starts with crutches or a boot (it then cites why)."""
+    return any(p.bearing_steps() for p in site.protection)
+
+
 def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
     found = [(f"grades[{i}].source", g.source) for i, g in enumerate(protocol.grades)]
     found += [(f"stages.{s.id}.source", s.source) for s in (*protocol.stages, *protocol.high_risk_stages)]
@@ -384,6 +425,7 @@ def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
     found += [("cross_training.source", protocol.cross_training.source),
               ("bodyweight_support.source", protocol.bodyweight_source)]
     found += [(f"bone_health[{i}]", item[1]) for i, item in enumerate(protocol.bone_health)]
+    found += [(f"weight_bearing.{b.status}.source", b.source) for b in protocol.weight_bearing]
     return found
 
 

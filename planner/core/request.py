@@ -138,8 +138,8 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
     if today is not None and request.cleared_by is not None:
         check_clearance(request.cleared_by, today)
     referral = site.referral_for(request.grade)
-    if referral and not (request.cleared_by or "").strip():
-        raise ReferralRequired(site.name, request.grade, referral.reason)
+    if referral and (referral.always or not (request.cleared_by or "").strip()):
+        raise ReferralRequired(site.name, request.grade, referral.reason, referral.always)
     _check_rest_days(request.rest_days)
     return site
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from planner.core.models import Protocol, Site, Stage
+from planner.core.models import Protocol, Site, Stage, WeightBearing
 
 CROSS_MINUTES = 30
 STRENGTH_MINUTES = 30
@@ -27,16 +27,17 @@ class Session(NamedTuple):
     stage: str | None = None
 
 
-def rest() -> Session:
-    """A full rest day."""
-    return Session("rest", "Rest", "Full rest day: no training. Ordinary daily walking is fine.")
+def rest(bearing: WeightBearing) -> Session:
+    """A full rest day, with what the day's weight-bearing status allows."""
+    return Session("rest", "Rest", f"Full rest day: no training. {bearing.day_text}")
 
 
-def protect_cross(nwb: bool, modality: str, protocol: Protocol) -> Session:
+def protect_cross(bearing: WeightBearing, modality: str, protocol: Protocol) -> Session:
     """Protect-phase cross-training that fits the weight-bearing status."""
-    status = ("Non-weight-bearing: use crutches or boot exactly as prescribed." if nwb else
+    status = (bearing.day_text if bearing.status != "full" else
               "If it hurts at the injured site, switch to the pool or upper-body work. Walk "
-              "only as much as daily life needs.")
+              "only as much as daily life needs, pain-free; if walking hurts or you limp, go "
+              "back to crutches and tell your clinician.")
     return Session(
         "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
         f"{protocol.cross_training.describe(modality)}, {CROSS_MINUTES} min, easy to moderate "
@@ -45,17 +46,29 @@ def protect_cross(nwb: bool, modality: str, protocol: Protocol) -> Session:
     )
 
 
-def protect_strength(nwb: bool, site: Site) -> Session:
-    """Protect-phase strength: upper body and core, site work only as the status allows."""
-    if nwb:
-        work = ("seated or lying upper-body and core work (presses, rows, side planks from the "
-                "knees); for the injured leg only pain-free isometrics your clinician has shown you")
+# Strength that loads the injured bone waits for Gate 1: it restarts once everyday time on
+# the feet is comfortable [S3]. Until then only parts that keep load off the bone are trained.
+_PROTECTED_STRENGTH = ("seated or lying upper-body and core work (presses, rows, side planks "
+                       "from the knees); for the injured leg only pain-free isometrics your "
+                       "clinician has shown you")
+_OFF_LOADED_STRENGTH = ("upper body and core, and for the legs only exercises that keep weight "
+                        "off the injured bone (lying hip abduction, clams, glute bridges, seated "
+                        "knee extension without weights); no calf raises, balance work, hops or "
+                        "standing exercises on the injured leg until Gate 1 [S3]; 2-3 sets of "
+                        "10-15, light to moderate")
+
+
+def protect_strength(bearing: WeightBearing, site: Site) -> Session:
+    """Protect-phase strength: nothing that loads the injured bone before Gate 1."""
+    if site.protect_strength:
+        work = site.protect_strength
+    elif bearing.status != "full":
+        work = _PROTECTED_STRENGTH
     else:
-        work = (f"non-impact, pain-free strength for {site.strength_focus}, plus upper body and "
-                "core; 2-3 sets of 10-15, light to moderate")
+        work = _OFF_LOADED_STRENGTH
     return Session(
         "strength", f"Strength {STRENGTH_MINUTES} min",
-        f"Strength, {STRENGTH_MINUTES} min: {work}.",
+        f"Strength, {STRENGTH_MINUTES} min: {work}. {bearing.day_text}",
         total_minutes=STRENGTH_MINUTES,
     )
 

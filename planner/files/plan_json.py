@@ -17,11 +17,15 @@ Schema::
                "bone": "cortical" | "trabecular"},
       "grade": {"number": int, "name": str},
       "summary": {"start": date, "first_run": date, "end": date,
-                  "weeks": int, "days": int (number of entries in "days")},
+                  "weeks": int, "days": int (number of entries in "days"),
+                  "weight_bearing": [{"status": "non" | "partial" | "boot" | "full",
+                                      "start": date, "end": date}, …]},
       "phases": [{"id": str, "name": str, "start": date, "end": date, "gate_name": str}],
       "days": [{"date": date, "phase": str (phase id), "week": int,
                 "kind": "run" | "impact" | "cross" | "strength" | "rest",
-                "title": str, "run_minutes": int, "walk_minutes": int,
+                "title": str, "session": str, "stage": str | null,
+                "weight_bearing": "non" | "partial" | "boot" | "full",
+                "run_minutes": int, "walk_minutes": int,
                 "total_minutes": int, "gate": str | null,
                 "details": str (plain text, "\\n" line breaks)}],
       "milestones": [{"date": date, "name": str, "detail": str}],
@@ -54,6 +58,7 @@ from typing import Any
 
 from planner.calendar.history import CalendarHistory, read_history_section
 from planner.calendar.options import CalendarOptions
+from planner.core.bearing import bearing_spans
 from planner.core.models import Day, Milestone, PhaseSpan, Plan, PlanRequest
 from planner.core.names import WEEKDAYS
 from planner.core.userfile import read_user_file
@@ -93,6 +98,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "end": plan.end.isoformat(),
             "weeks": plan.weeks,
             "days": len(plan.days),
+            "weight_bearing": [
+                {"status": span.status, "start": span.start.isoformat(),
+                 "end": span.end.isoformat()}
+                for span in bearing_spans(plan.days)
+            ],
         },
         "phases": [_phase(p) for p in plan.phases],
         "days": [_day(d) for d in plan.days],
@@ -136,6 +146,9 @@ def _day(day: Day) -> dict[str, Any]:
         "week": day.week,
         "kind": day.kind,
         "title": day.title,
+        "session": day.session,
+        "stage": day.stage,
+        "weight_bearing": day.weight_bearing,
         "run_minutes": day.run_minutes,
         "walk_minutes": day.walk_minutes,
         "total_minutes": day.total_minutes,

@@ -34,6 +34,7 @@ from planner.guide.tables import (
     present_series,
     training_week,
     weekly_load,
+    weight_bearing_note,
 )
 from planner.guide.wording import (
     CALENDAR_ADVICE,
@@ -78,6 +79,7 @@ def _summary(plan: Plan, known: set[str]) -> SummaryContext:
         key_dates=key_dates(plan),
         training_week=training_week(plan),
         bodyweight_note=_bodyweight_note(plan),
+        weight_bearing=weight_bearing_note(plan),
     )
 
 

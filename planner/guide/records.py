@@ -63,6 +63,8 @@ class WeekRow(TypedDict):
     start: date
     end: date
     phases: tuple[str, ...]
+    # Names of the protected weight-bearing statuses (crutches, boot) held in the week.
+    bearing: tuple[str, ...]
     cells: tuple[DayCell | None, ...]
     run_minutes: int
     total_minutes: int
@@ -107,6 +109,8 @@ class SummaryContext(TypedDict):
     key_dates: list[KeyDate]
     training_week: str
     bodyweight_note: str | None
+    # One sentence on the weeks on crutches or in a boot; None when there are none.
+    weight_bearing: str | None
 
 
 class SectionsContext(TypedDict):

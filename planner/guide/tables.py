@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
+from planner.core.bearing import GATE_LABEL, bearing_spans
 from planner.core.citations import source_keys
 from planner.core.diary import diary_rows
 from planner.core.models import Day, PhaseSpan, Plan
 from planner.core.names import WEEKDAY_ABBR, WEEKDAY_NAMES
+from planner.guide.filters import longdate
 from planner.guide.records import (
     DayCell,
     DiaryLine,
@@ -200,9 +202,30 @@ def key_dates(plan: Plan) -> list[KeyDate]:
         )
         for prev, span in itertools.pairwise(spans)
     ]
+    found += [KeyDate(date=d.date, label=d.gate.name,
+                      detail="only once your clinician has cleared it") for d in plan.days
+              if d.gate and d.gate.label == GATE_LABEL]
     found.append(KeyDate(date=plan.first_run, label="First walk/run session", detail=""))
     found.append(KeyDate(date=plan.end, label=spans[-1].gate_name, detail="last day of the plan"))
     return sorted(found, key=lambda k: k["date"])
+
+
+def weight_bearing_note(plan: Plan) -> str | None:
+    """The weeks of each weight-bearing status in one sentence, or None if all are full."""
+    spans = bearing_spans(plan.days)
+    if len(spans) == 1:
+        return None
+    parts = [f"{plan.protocol.bearing(s.status).name.lower()} {longdate(s.start)} to "
+             f"{longdate(s.end)} ({_weeks(s.first_week, s.last_week)})" for s in spans[:-1]]
+    last = spans[-1]
+    parts.append(f"full weight-bearing from {longdate(last.start)} (week {last.first_week})")
+    text = "; ".join(parts)
+    return (text[:1].upper() + text[1:] + ". Each change only once your clinician clears it, "
+            "at the weight-bearing check on that day; until then stay as you are.")
+
+
+def _weeks(first: int, last: int) -> str:
+    return f"week {first}" if first == last else f"weeks {first}-{last}"
 
 
 def week_rows(plan: Plan) -> tuple[tuple[str, ...], list[WeekRow]]:
@@ -226,6 +249,8 @@ def _week_row(plan: Plan, number: int, days: list[Day], first: int) -> WeekRow:
         start=days[0].date,
         end=days[-1].date,
         phases=tuple(dict.fromkeys(names.get(d.phase, d.phase) for d in days)),
+        bearing=tuple(dict.fromkeys(plan.protocol.bearing(d.weight_bearing).name for d in days
+                                    if d.weight_bearing != "full")),
         cells=tuple(cells),
         run_minutes=sum(d.run_minutes for d in days),
         total_minutes=sum(d.total_minutes for d in days),
