@@ -90,6 +90,24 @@ def test_escalation_rules_send_the_runner_to_the_clinician(protocol):
     assert by_id["site-pain"].action == "rest-then-step-back" and by_id["site-pain"].rest_days == 2
 
 
+URGENCY_WORDS = {"same-day": "the same day", "next-working-day": "the next working day",
+                 "before-next-loading": "before the next loading session"}
+
+
+def test_each_rule_says_what_its_fields_say(protocol):
+    """The wording carries the machine-readable action: its urgency, rest days, re-imaging."""
+    for rule in protocol.pain_rules:
+        if rule.urgency:
+            assert URGENCY_WORDS[rule.urgency] in rule.text, rule.id
+        if rule.rest_days:
+            assert f"next {rule.rest_days} days" in rule.text, rule.id
+        assert ("imaged again" in rule.text) == rule.reimaging, rule.id
+        if rule.action == "back-on-crutches":
+            assert "crutches" in rule.text and "crutches" in rule.short
+        if rule.action == "rest-then-step-back":
+            assert "one stage back" in rule.text and "one stage back" in rule.short
+
+
 # ---- applying the rules ----------------------------------------------------------------------
 
 

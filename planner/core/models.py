@@ -369,6 +369,7 @@ class Plan(NamedTuple):
     phases: tuple[PhaseSpan, ...]
     days: tuple[Day, ...]
     milestones: tuple[Milestone, ...]
+    # The site's pain rules in full, in order (planner.core.pain.lines of the protocol's table).
     pain_rules: tuple[str, ...]
     protocol: Protocol
 
