@@ -22,6 +22,7 @@ from icalendar import Calendar
 
 from planner.calendar.options import CalendarOptions
 from planner.calendar.uids import plan_uid
+from planner.core import pain
 from planner.core.models import KINDS, LOADING_KINDS, Plan
 
 WALL_TIMES = (time(0, 0), time(1, 30), time(2, 30), time(3, 30), time(6, 30), time(12, 0),
@@ -52,15 +53,10 @@ def assert_invariants(plan) -> None:
         assert any(d.kind == "rest" for d in week)
     assert all((d.date.weekday() in plan.request.run_days) or not plan.request.run_days
                for d in days if d.kind in LOADING_KINDS)
-    # The full pain rules on every loading day; a reminder on every other day.
-    for d in days:
-        if d.kind in LOADING_KINDS:
-            assert "PAIN RULES" in d.details
-            assert all(rule in d.details for rule in plan.pain_rules)
-        elif d.kind == "rest":
-            assert plan.protocol.pain_red_flag in d.details
-        else:
-            assert plan.protocol.pain_reminder in d.details
+    # The site's pain rules, as the protocol's table words them, in full on every loading day
+    # with the step back from that day's kind of stage; the red flags on every rest day and
+    # the reminder on every other day.
+    _assert_pain_text(plan)
     # Running only once the return-to-run phase has started; impact only while reloading.
     for d in days:
         if d.kind == "run":
@@ -74,6 +70,28 @@ def assert_invariants(plan) -> None:
     _assert_stages(plan)
     _assert_weight_bearing(plan)
     _assert_protect_spares_the_bone(plan)
+
+
+def _assert_pain_text(plan: Plan) -> None:
+    protocol, site = plan.protocol, plan.site.id
+    table = [r for r in protocol.pain_rules if not r.sites or site in r.sites]
+    assert plan.pain_rules == tuple(f"{r.text} [{r.sources}]" for r in table)
+    red_flag, reminder = pain.red_flag(protocol, site), pain.reminder(protocol, site)
+    assert all(r.short in red_flag for r in table if "rest" in r.show)
+    assert all(r.short in reminder for r in table if "reminder" in r.show)
+    for d in plan.days:
+        if d.kind in LOADING_KINDS:
+            assert "PAIN RULES" in d.details
+            assert all(line in d.details for line in plan.pain_rules)
+            step = protocol.pain_steps.back_for(pain.step_kind(d.phase, d.stage))
+            assert f"One stage back from today's session: {step.text}" in d.details
+            assert protocol.pain_steps.repeat in d.details
+        elif d.kind == "rest":
+            assert red_flag in d.details
+        else:
+            assert reminder in d.details
+        # Rules of other sites never reach this plan.
+        assert not any(r.text in d.details for r in protocol.pain_rules if r not in table)
 
 
 def _assert_weekly_increase(plan) -> None:

@@ -67,7 +67,7 @@ def test_consistency_rules_are_enforced():
     by_id["talus"]["protection"][0]["protect_weeks"] = 2
     by_id["fibula"]["protection"][2]["first_run_weeks"] = 4
     by_id["fibula"]["protection"][2]["first_run_range"] = [3, 9]
-    raw["pain_rules"].append("Cites a missing source [R404].")
+    raw["bone_health"].append(["Cites a missing source [R404].", "R22"])
     with pytest.raises(ProtocolError) as err:
         parse_protocol(raw)
     text = "\n".join(err.value.problems)

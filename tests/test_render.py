@@ -31,7 +31,8 @@ from planner.guide.render import (
     render_html,
     render_markdown,
 )
-from planner.guide.wording import DISCLAIMER, RED_FLAGS
+from planner.core import pain
+from planner.guide.wording import DISCLAIMER
 
 from .helpers import FULL_PROFILE, all_cases
 
@@ -157,11 +158,12 @@ def cited_keys(plan: Plan) -> set[str]:
 
 
 def test_both_guides_carry_the_disclaimer_and_red_flags(rendered):
-    _, md, page = rendered
+    plan, md, page = rendered
     text = parse_html(page).text
+    red_flags = squash(pain.red_flag(plan.protocol, plan.site.id))
     for doc in (squash(md), text):
         assert DISCLAIMER in doc
-        assert RED_FLAGS in doc
+        assert red_flags in doc
         assert "not a diagnosis" in doc
         assert "Medical disclaimer" in doc
 

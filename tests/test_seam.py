@@ -155,17 +155,15 @@ def _protocol_with(tmp_path: Path, old: str, new: str) -> Path:
 
 @pytest.mark.parametrize("cited", ["[R22, R999]", "[R22; R999]", "[R22/R999]", "[R22 R999]"])
 def test_an_unknown_key_in_any_separator_style_is_refused(cited, tmp_path) -> None:
-    path = _protocol_with(tmp_path, "contact your clinician [R22, R23].",
-                          f"contact your clinician {cited}.")
+    path = _protocol_with(tmp_path, "from food first [R28b];", f"from food first {cited};")
     with pytest.raises(ProtocolError) as caught:
         load_protocol(path)
-    assert any("pain_reminder" in p and "[R999]" in p for p in caught.value.problems)
+    assert any("bone_health" in p and "[R999]" in p for p in caught.value.problems)
 
 
 def test_a_citation_that_is_not_a_list_of_keys_is_refused(tmp_path) -> None:
-    path = _protocol_with(tmp_path, "contact your clinician [R22, R23].",
-                          "contact your clinician [R22 and R23].")
-    with pytest.raises(ProtocolError, match=r"\[R22 and R23\].*not a list of source keys"):
+    path = _protocol_with(tmp_path, "from food first [R28b];", "from food first [R28b and R27];")
+    with pytest.raises(ProtocolError, match=r"\[R28b and R27\].*not a list of source keys"):
         load_protocol(path)
 
 
@@ -177,6 +175,5 @@ def test_an_unknown_key_in_a_source_field_is_refused(field, tmp_path) -> None:
 
 
 def test_bracketed_prose_is_not_taken_for_a_citation(tmp_path) -> None:
-    path = _protocol_with(tmp_path, "contact your clinician [R22, R23].",
-                          "contact your clinician [as agreed] [R22, R23].")
-    assert "[as agreed]" in load_protocol(path).pain_reminder
+    path = _protocol_with(tmp_path, "from food first [R28b];", "from food first [as agreed] [R28b];")
+    assert "[as agreed]" in load_protocol(path).bone_health[2][0]

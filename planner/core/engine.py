@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from planner.core import sessions
+from planner.core import pain, sessions
 from planner.core.bearing import GATE_LABEL, bearing_changes, bearing_gate, status_on
 from planner.core.filled import fill
 from planner.core.models import (
@@ -55,7 +55,8 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
                    tuple(_run_schedule(protocol, site)),
                    bearing_changes(request.start, protection, pattern.anchor))
     spans = _phase_spans(ctx)
-    days = _ensure_calendar_week_rest(_days(ctx, spans), protocol, request.week_start)
+    days = _ensure_calendar_week_rest(_days(ctx, spans), protocol, request.week_start,
+                                      site.id)
     return Plan(
         request=request,
         site=site,
@@ -64,7 +65,7 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
         phases=spans,
         days=days,
         milestones=_milestones(spans, days),
-        pain_rules=protocol.pain_rules,
+        pain_rules=pain.lines(protocol, site.id),
         protocol=protocol,
     )
 
@@ -245,7 +246,8 @@ def _day(
     parts = [session.details]
     if gate is not None:
         parts.append(_gate_block(gate))
-    parts.append(_pain_block(protocol, session.kind))
+    parts.append(_pain_block(protocol, session.kind, ctx.site.id,
+                             pain.step_kind(span.id, session.stage)))
     parts.append(f"Phase: {span.name}, plan week {week}.")
     if request.cleared_by and (gate is not None or day == request.start):
         parts.append(f"Cleared for conservative rehab by: {request.cleared_by.strip()}.")
@@ -267,14 +269,16 @@ def _gate_block(gate: Gate) -> str:
     return "\n".join(lines)
 
 
-def _pain_block(protocol: Protocol, kind: str) -> str:
-    """Full pain rules on loading days, a short reminder on other training days."""
+def _pain_block(protocol: Protocol, kind: str, site_id: str, step_kind: str | None = None) -> str:
+    """The site's pain rules in full on loading days (with the step back from today's kind of
+    stage), their short reminder on other training days, the red flags on rest days."""
     if kind in LOADING_KINDS:
-        return "PAIN RULES\n" + "\n".join(f"- {rule}" for rule in protocol.pain_rules)
-    return protocol.pain_red_flag if kind == "rest" else protocol.pain_reminder
+        return pain.loading_block(protocol, site_id, step_kind)
+    return pain.red_flag(protocol, site_id) if kind == "rest" else pain.reminder(protocol, site_id)
 
 
-def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: int) -> tuple[Day, ...]:
+def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: int,
+                               site_id: str) -> tuple[Day, ...]:
     """Every calendar week of the plan (from `week_start`) gets at least one rest day.
 
     Training weeks always hold one; only a short first calendar week can miss the rest weekday,
@@ -290,7 +294,7 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
         i = next(i for i in reversed(indexes) if result[i].phase == "protect" and not result[i].gate)
         session = sessions.rest(protocol.bearing(result[i].weight_bearing))
         result[i] = result[i]._replace(kind="rest", session=session.title, stage=None, details="\n\n".join(
-            [session.details, _pain_block(protocol, "rest"),
+            [session.details, _pain_block(protocol, "rest", site_id),
              f"Phase: Protect, plan week {result[i].week}."]),
             run_minutes=0, walk_minutes=0, total_minutes=0)
     return tuple(result)

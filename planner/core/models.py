@@ -18,6 +18,23 @@ PHASE_IDS = ("protect", "reload", "return-to-run", "build")
 # leg, on crutches with part of the weight, walking in a boot, and ordinary walking.
 WEIGHT_BEARING = ("non", "partial", "boot", "full")
 
+# The pain rules' vocabulary, for a program that applies them to a pain diary. Scores are
+# 0-10 at the injury site; `site_pain` is the larger of the session's two scores. Flags are
+# yes/no: `pain_builds` (sharp pain, or pain that builds during the session), `missed` (the
+# session was not done), `pain_free_week` (every session of the week done at 0/10, no flag).
+PAIN_SCORES = frozenset({"pain_during", "pain_next_morning", "site_pain"})
+PAIN_FLAGS = frozenset({"pain_builds", "night_or_rest_pain", "limp", "swelling", "illness",
+                        "missed", "gate_failed", "pain_free_week"})
+# What a rule tells the runner to do; the first rule (in table order) that matches decides.
+PAIN_ACTIONS = ("advance", "repeat", "rest-then-step-back", "stop-and-see-clinician",
+                "back-on-crutches")
+PAIN_URGENCIES = ("same-day", "next-working-day", "before-next-loading")
+# Where a rule's short form is printed besides loading days (which carry every rule in full).
+PAIN_SHOW = ("reminder", "rest")
+# The kinds of stage "one stage back" is defined for (see `PainSteps`).
+STEP_KINDS = ("protect", "reload-walk", "impact-double", "impact-single", "walk-run", "build",
+              "return-to-sport")
+
 
 class Reference(NamedTuple):
     """One published source; `key` is what protocol data cites (e.g. ``R22``)."""
@@ -208,6 +225,61 @@ class GateExtras(NamedTuple):
     cleared: str
 
 
+class PainCondition(NamedTuple):
+    """One trigger of a pain rule: a diary signal, with a threshold for scores.
+
+    `times`/`within_days`: it must hold on at least `times` sessions within `within_days`
+    days; `mornings`: on that many consecutive mornings (pain that persists). None: once.
+    """
+
+    signal: str
+    at_least: int | None = None
+    times: int | None = None
+    within_days: int | None = None
+    mornings: int | None = None
+
+
+class PainRule(NamedTuple):
+    """One row of the pain-rule table: when it applies (any condition) and what to do."""
+
+    id: str
+    title: str
+    text: str
+    short: str
+    sources: str
+    when: tuple[PainCondition, ...]
+    action: str
+    sites: tuple[str, ...] = ()
+    rest_days: int | None = None
+    urgency: str | None = None
+    reimaging: bool = False
+    show: tuple[str, ...] = ()
+
+    def applies_to(self, site_id: str) -> bool:
+        """True when the rule holds for this site (a rule naming no sites holds for all)."""
+        return not self.sites or site_id in self.sites
+
+
+class StepBack(NamedTuple):
+    """What "one stage back" means from one kind of stage."""
+
+    kind: str
+    text: str
+    sources: str
+
+
+class PainSteps(NamedTuple):
+    """What "repeat" and "one stage back" mean, for the pain rules' actions."""
+
+    repeat: str
+    sources: str
+    back: tuple[StepBack, ...]
+
+    def back_for(self, kind: str) -> StepBack:
+        """The step back from one kind of stage (one of STEP_KINDS)."""
+        return next(step for step in self.back if step.kind == kind)
+
+
 class Protocol(NamedTuple):
     """The whole validated clinical protocol."""
 
@@ -223,10 +295,8 @@ class Protocol(NamedTuple):
     bodyweight_percent: tuple[int, ...]
     bodyweight_source: str
     gate_extras: GateExtras
-    pain_rules: tuple[str, ...]
-    pain_reminder: str
-    pain_red_flag: str
-    pain_source: str
+    pain_rules: tuple[PainRule, ...]
+    pain_steps: PainSteps
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]
     ambiguous_names: tuple[AmbiguousName, ...] = ()
@@ -336,6 +406,7 @@ class Plan(NamedTuple):
     phases: tuple[PhaseSpan, ...]
     days: tuple[Day, ...]
     milestones: tuple[Milestone, ...]
+    # The site's pain rules in full, in order (planner.core.pain.lines of the protocol's table).
     pain_rules: tuple[str, ...]
     protocol: Protocol
 

@@ -6,13 +6,14 @@ raises one ProtocolError listing them all, so a clinician editing the data fixes
 
 from __future__ import annotations
 
+import re
 import sys
 import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from planner.core.citations import field_problems, text_problems
+from planner.core.citations import cited_keys, field_problems, text_problems
 from planner.core.cache import cache_dir, read_entry, write_entry
 from planner.errors import ProtocolError
 from planner.core.models import (
@@ -21,6 +22,14 @@ from planner.core.models import (
     CrossTraining,
     GateExtras,
     Grade,
+    PAIN_ACTIONS,
+    PAIN_FLAGS,
+    PAIN_SCORES,
+    PAIN_SHOW,
+    PAIN_URGENCIES,
+    PainCondition,
+    PainRule,
+    PainSteps,
     PhaseText,
     Protection,
     Protocol,
@@ -31,6 +40,8 @@ from planner.core.models import (
     Stage,
     WEIGHT_BEARING,
     WeightBearing,
+    STEP_KINDS,
+    StepBack,
 )
 
 class _Reader:
@@ -166,10 +177,9 @@ def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
         bodyweight_percent=tuple(r.get(r.get(raw, "bodyweight_support", dict, "protocol"), "percent", list, "bodyweight_support")),
         bodyweight_source=r.get(r.get(raw, "bodyweight_support", dict, "protocol"), "source", str, "bodyweight_support"),
         gate_extras=_gate_extras(r, r.get(raw, "gate_extras", dict, "protocol")),
-        pain_rules=tuple(r.get(raw, "pain_rules", list, "protocol")),
-        pain_reminder=r.get(raw, "pain_reminder", str, "protocol"),
-        pain_red_flag=r.get(raw, "pain_red_flag", str, "protocol"),
-        pain_source=r.get(raw, "pain_source", str, "protocol"),
+        pain_rules=tuple(_pain_rule(r, row, f"pain_rules[{i}]")
+                         for i, row in enumerate(_list(r, raw, "pain_rules"))),
+        pain_steps=_pain_steps(r, r.get(raw, "pain_steps", dict, "protocol")),
         bone_health=tuple(tuple(item) for item in r.get(raw, "bone_health", list, "protocol")),
         references=references,
         ambiguous_names=tuple(_ambiguous(r, a, f"ambiguous_names[{i}]")
@@ -293,11 +303,6 @@ def _weight_bearing(r: _Reader, t: dict[str, Any]) -> tuple[WeightBearing, ...]:
     return tuple(found)
 
 
-def _optional(r: _Reader, t: dict[str, Any], key: str, kind: type, path: str) -> Any:
-    """t[key] checked as `kind`, or None when the key is absent."""
-    return r.get(t, key, kind, path) if key in t else None
-
-
 def _site(r: _Reader, s: dict[str, Any], path: str) -> Site:
     risk = r.get(s, "risk", str, path)
     bone = r.get(s, "bone", str, path)
@@ -325,12 +330,12 @@ def _site(r: _Reader, s: dict[str, Any], path: str) -> Site:
                 grade=r.get(ref, "grade", int, f"{path}.referrals[{i}]"),
                 reason=r.get(ref, "reason", str, f"{path}.referrals[{i}]"),
                 source=r.get(ref, "source", str, f"{path}.referrals[{i}]"),
-                always=bool(_optional(r, ref, "always", bool, f"{path}.referrals[{i}]")),
+                always=_optional(r, ref, "always", bool, f"{path}.referrals[{i}]", False),
             )
             for i, ref in enumerate(r.get(s, "referrals", list, path))
         ),
         weight_bearing_source=r.get(s, "weight_bearing_source", str, path),
-        protect_strength=_optional(r, s, "protect_strength", str, path),
+        protect_strength=_optional(r, s, "protect_strength", str, path, None),
     )
 
 
@@ -349,8 +354,8 @@ def _protection(r: _Reader, row: dict[str, Any], path: str) -> Protection:
         first_run_weeks=r.get(row, "first_run_weeks", int, path),
         first_run_range=_pair(r, row, "first_run_range", path) if "first_run_range" in keys else None,
         first_run_basis=r.get(row, "first_run_basis", str, path) if "first_run_basis" in keys else None,
-        partial_weeks=_optional(r, keys, "partial_weeks", int, path) or 0,
-        boot_weeks=_optional(r, keys, "boot_weeks", int, path) or 0,
+        partial_weeks=_optional(r, keys, "partial_weeks", int, path, 0),
+        boot_weeks=_optional(r, keys, "boot_weeks", int, path, 0),
     )
     protected = p.nwb_weeks + p.partial_weeks + p.boot_weeks
     r.check(min(p.nwb_weeks, p.partial_weeks, p.boot_weeks) >= 0,
@@ -370,6 +375,131 @@ def _protection(r: _Reader, row: dict[str, Any], path: str) -> Protection:
         r.check(p.first_run_basis.startswith("No published window") and "[" in p.first_run_basis,
                 f"{path}.first_run_basis: must start 'No published window' and cite its sources")
     return p
+
+
+_RULE_KEYS = frozenset({"id", "title", "text", "short", "sources", "when", "action", "sites",
+                        "rest_days", "urgency", "reimaging", "show"})
+_CONDITION_KEYS = frozenset({"signal", "at_least", "times", "within_days", "mornings"})
+# Signals that mean pain at the bone: none of them may lead to `advance` or `repeat`.
+_PAIN_SIGNALS = frozenset({*PAIN_SCORES, "pain_builds", "night_or_rest_pain"})
+_CARRY_ON = ("advance", "repeat")
+
+
+def _optional(r: _Reader, table: dict[str, Any], key: str, kind: type, path: str,
+              default: Any) -> Any:
+    """table[key] checked like `_Reader.get` when present, else `default`."""
+    return r.get(table, key, kind, path) if key in table else default
+
+
+def _unknown_keys(r: _Reader, table: dict[str, Any], known: frozenset[str], path: str) -> None:
+    extra = sorted(set(table) - known)
+    r.check(not extra, f"{path}: unknown key(s) {', '.join(extra)}")
+
+
+def _pain_rule(r: _Reader, row: dict[str, Any], path: str) -> PainRule:
+    """One row of the pain-rule table, its action and conditions checked."""
+    _unknown_keys(r, row, _RULE_KEYS, path)
+    when = r.get(row, "when", list, path)
+    r.check(bool(when), f"{path}.when: needs at least one condition")
+    rule = PainRule(
+        **{k: r.get(row, k, str, path) for k in ("id", "title", "text", "short", "sources")},
+        when=tuple(_condition(r, c, f"{path}.when[{j}]") for j, c in enumerate(when)),
+        action=r.get(row, "action", str, path),
+        sites=tuple(_optional(r, row, "sites", list, path, [])),
+        rest_days=_optional(r, row, "rest_days", int, path, None),
+        urgency=_optional(r, row, "urgency", str, path, None),
+        reimaging=_optional(r, row, "reimaging", bool, path, False),
+        show=tuple(_optional(r, row, "show", list, path, [])),
+    )
+    r.check(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.id) is not None,
+            f"{path}.id: '{rule.id}' must be lower-case words joined by hyphens")
+    r.check(set(rule.show) <= set(PAIN_SHOW), f"{path}.show: only {', '.join(PAIN_SHOW)}")
+    # The sources field is the one place a rule cites, so the wordings cannot disagree on it.
+    r.check(not list(cited_keys((rule.text, rule.short))),
+            f"{path}: cite in `sources`, not inline in text or short")
+    _check_action(r, rule, path)
+    return rule
+
+
+def _check_action(r: _Reader, rule: PainRule, path: str) -> None:
+    """The action is in the closed set and carries exactly the parameters it needs."""
+    r.check(rule.action in PAIN_ACTIONS,
+            f"{path}.action: '{rule.action}' is not one of {', '.join(PAIN_ACTIONS)}")
+    step_back = rule.action == "rest-then-step-back"
+    r.check(step_back == (rule.rest_days is not None),
+            f"{path}.rest_days: needed by rest-then-step-back, and by it only")
+    r.check(rule.rest_days is None or rule.rest_days >= 1, f"{path}.rest_days: at least 1")
+    referral = rule.action in ("stop-and-see-clinician", "back-on-crutches")
+    r.check(referral == (rule.urgency is not None),
+            f"{path}.urgency: needed by stop-and-see-clinician and back-on-crutches only")
+    r.check(rule.urgency is None or rule.urgency in PAIN_URGENCIES,
+            f"{path}.urgency: '{rule.urgency}' is not one of {', '.join(PAIN_URGENCIES)}")
+    r.check(rule.action != "back-on-crutches" or bool(rule.sites),
+            f"{path}.sites: back-on-crutches is site-specific and must name its sites")
+
+
+def _condition(r: _Reader, c: Any, path: str) -> PainCondition:
+    """One trigger: a known diary signal, a 1-10 threshold for scores (none for flags)."""
+    c = c if isinstance(c, dict) else {}
+    _unknown_keys(r, c, _CONDITION_KEYS, path)
+    cond = PainCondition(
+        signal=r.get(c, "signal", str, path),
+        **{k: _optional(r, c, k, int, path, None)
+           for k in ("at_least", "times", "within_days", "mornings")},
+    )
+    score = cond.signal in PAIN_SCORES
+    r.check(score or cond.signal in PAIN_FLAGS, f"{path}.signal: '{cond.signal}' is not a diary signal")
+    r.check(score == (cond.at_least is not None),
+            f"{path}.at_least: a score needs a threshold, a yes/no flag none")
+    r.check(cond.at_least is None or 1 <= cond.at_least <= 10, f"{path}.at_least: must be 1-10")
+    r.check((cond.times is None) == (cond.within_days is None),
+            f"{path}: times and within_days go together")
+    r.check(cond.times is None or (cond.times >= 2 and (cond.within_days or 0) >= 1),
+            f"{path}: times at least 2, within_days at least 1")
+    r.check(cond.mornings is None or (cond.mornings >= 2 and cond.times is None
+                                      and cond.signal in ("pain_next_morning", "site_pain")),
+            f"{path}.mornings: at least 2, for a morning score, and not with times")
+    return cond
+
+
+def _pain_steps(r: _Reader, t: dict[str, Any]) -> PainSteps:
+    """What repeat and one stage back mean: every kind of stage once."""
+    rows = r.get(t, "back", list, "pain_steps")
+    back = tuple(
+        StepBack(**{k: r.get(b if isinstance(b, dict) else {}, k, str, f"pain_steps.back[{i}]")
+                    for k in ("kind", "text", "sources")})
+        for i, b in enumerate(rows))
+    kinds = [b.kind for b in back]
+    r.check(sorted(kinds) == sorted(STEP_KINDS),
+            f"pain_steps.back: needs each of {', '.join(STEP_KINDS)} exactly once")
+    return PainSteps(repeat=r.get(t, "repeat", str, "pain_steps"),
+                     sources=r.get(t, "sources", str, "pain_steps"), back=back)
+
+
+def _check_pain_table(r: _Reader, protocol: Protocol) -> None:
+    """Unique ids, real sites, and an order in which no pain at the bone lets training go on."""
+    rules, ids = protocol.pain_rules, [rule.id for rule in protocol.pain_rules]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    r.check(not twice, f"pain_rules: id(s) used twice: {', '.join(twice)}")
+    site_ids = {site.id for site in protocol.sites}
+    for i, rule in enumerate(rules):
+        r.check(set(rule.sites) <= site_ids, f"pain_rules[{i}].sites: not all are site ids")
+        r.check(rule.action not in _CARRY_ON or not {c.signal for c in rule.when} & _PAIN_SIGNALS,
+                f"pain_rules[{i}]: '{rule.action}' must not be triggered by pain at the bone")
+    catch = next((i for i, rule in enumerate(rules) if not rule.sites and any(
+        c.signal == "site_pain" and c.at_least == 1 and c.times is None and c.mornings is None
+        for c in rule.when)), None)
+    r.check(catch is not None, "pain_rules: no rule for every site acts on any pain "
+            "(site_pain at_least 1): bone must stay pain-free")
+    r.check(catch is None or all(x.action not in _CARRY_ON for x in rules[:catch + 1]),
+            "pain_rules: an advance or repeat rule comes before (or is) the any-pain rule")
+    r.check(ids.count("advance") == 1 and rules[-1].action == "advance"
+            and [x.action for x in rules].count("advance") == 1,
+            "pain_rules: exactly one advance rule, id 'advance', last")
+    for place in PAIN_SHOW:
+        bare = [s.id for s in protocol.sites
+                if not any(place in x.show and x.applies_to(s.id) for x in rules)]
+        r.check(not bare, f"pain_rules: no rule shows on '{place}' for {', '.join(bare)}")
 
 
 def _ambiguous(r: _Reader, row: Any, path: str) -> AmbiguousName:
@@ -404,6 +534,7 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
         _check_site_timeline(r, protocol, site, path)
         _check_protect_cross(r, protocol, site, path)
     _check_ambiguous(r, protocol, names)
+    _check_pain_table(r, protocol)
     for path, field in _record_sources(protocol):
         r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
     r.check([g.number for g in protocol.grades] == [1, 2, 3, 4], "grades: must be numbered 1, 2, 3, 4")
@@ -421,7 +552,10 @@ def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
     found = [(f"grades[{i}].source", g.source) for i, g in enumerate(protocol.grades)]
     found += [(f"stages.{s.id}.source", s.source) for s in (*protocol.stages, *protocol.high_risk_stages)]
     found += [(f"phases[{i}].source", p.source) for i, p in enumerate(protocol.phases)]
-    found += [("rules.source", protocol.rules.source), ("pain_source", protocol.pain_source)]
+    found += [("rules.source", protocol.rules.source)]
+    found += [(f"pain_rules.{x.id}.sources", x.sources) for x in protocol.pain_rules]
+    found += [("pain_steps.sources", protocol.pain_steps.sources)]
+    found += [(f"pain_steps.back.{b.kind}.sources", b.sources) for b in protocol.pain_steps.back]
     found += [("cross_training.source", protocol.cross_training.source),
               ("bodyweight_support.source", protocol.bodyweight_source)]
     found += [(f"bone_health[{i}]", item[1]) for i, item in enumerate(protocol.bone_health)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from planner.core import pain
 from planner.core.citations import cited_keys, source_keys
 from planner.core.models import Plan, Reference
 from planner.guide.chart import LazyChart
@@ -18,6 +19,7 @@ from planner.guide.months import calendar_key, month_grids
 from planner.guide.records import (
     BoneItem,
     GuideContext,
+    PainRuleRow,
     SectionsContext,
     StageRow,
     SummaryContext,
@@ -39,9 +41,9 @@ from planner.guide.tables import (
 from planner.guide.wording import (
     CALENDAR_ADVICE,
     CALENDAR_IMPORT,
-    DIARY_KEY,
     DISCLAIMER,
-    RED_FLAGS,
+    STEP_LABELS,
+    diary_key,
 )
 
 
@@ -100,7 +102,11 @@ def _sections(plan: Plan, known: set[str]) -> SectionsContext:
         weekday_headers=weekday_headers,
         weeks=weeks,
         stages=stages,
-        pain_rules=plan.pain_rules,
+        pain_rules=[PainRuleRow(id=rule.id, title=rule.title, line=pain.rule_line(rule))
+                    for rule in pain.rules_for(plan.protocol, plan.site.id)],
+        pain_steps=[(STEP_LABELS[b.kind], f"{b.text} [{b.sources}]")
+                    for b in plan.protocol.pain_steps.back],
+        pain_repeat=f"{plan.protocol.pain_steps.repeat} [{plan.protocol.pain_steps.sources}]",
         bone_health=[
             BoneItem(text=text, sources=source_keys(src, known))
             for text, src in plan.protocol.bone_health
@@ -109,7 +115,7 @@ def _sections(plan: Plan, known: set[str]) -> SectionsContext:
         calendar_advice=CALENDAR_ADVICE,
         calendar_import=CALENDAR_IMPORT,
         disclaimer=DISCLAIMER,
-        red_flags=RED_FLAGS,
+        red_flags=pain.red_flag(plan.protocol, plan.site.id),
     )
 
 
@@ -122,7 +128,7 @@ def _visuals(plan: Plan, headers: tuple[str, ...]) -> VisualsContext:
         months=month_grids(plan, headers),
         calendar_key=calendar_key(),
         diary=diary_phases(plan),
-        diary_key=DIARY_KEY,
+        diary_key=diary_key(plan.protocol, plan.site.id),
     )
 
 
@@ -174,6 +180,9 @@ def _plan_texts(plan: Plan) -> Iterable[str]:
     # Protocol wording cites inline ("... [R23, R24]"); every such text reaches the guide
     # or the calendar, so each needs its reference entry.
     yield from plan.pain_rules
+    steps = plan.protocol.pain_steps
+    yield f"[{steps.sources}]"
+    yield from (f"[{step.sources}]" for step in steps.back)
     yield from (text for text, _ in plan.protocol.bone_health)
     yield plan.site.timeline_note
     yield plan.protection.first_run_basis or ""

@@ -113,6 +113,14 @@ class SummaryContext(TypedDict):
     weight_bearing: str | None
 
 
+class PainRuleRow(TypedDict):
+    """One pain rule as the guide prints it: its id (an anchor), title and line in full."""
+
+    id: str
+    title: str
+    line: str
+
+
 class SectionsContext(TypedDict):
     """The body of the guide: phases, weeks, rules, checklist, help and sources."""
 
@@ -120,7 +128,9 @@ class SectionsContext(TypedDict):
     weekday_headers: tuple[str, ...]
     weeks: list[WeekRow]
     stages: list[StageRow]
-    pain_rules: tuple[str, ...]
+    pain_rules: list[PainRuleRow]
+    pain_steps: list[tuple[str, str]]
+    pain_repeat: str
     bone_health: list[BoneItem]
     references: list[Reference]
     calendar_advice: str

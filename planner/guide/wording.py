@@ -1,6 +1,7 @@
-"""The guide's own wording: the disclaimer, warning signs, calendar help and the diary key.
+"""The guide's own wording: the disclaimer, calendar help and the frame of the diary key.
 
-Clinical wording comes from the protocol; only these texts are the guide's own. They are plain
+Clinical wording comes from the protocol (the pain rules and red flags from its one pain-rule
+table, through `planner.core.pain`); only these texts are the guide's own. They are plain
 strings (Markdown- and HTML-safe), printed by the templates through the context.
 """
 
@@ -8,18 +9,15 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from planner.core.models import Protocol
+from planner.core.pain import rules_for
+
 
 DISCLAIMER = (
     "This guide is general information, to be used together with a qualified clinician "
     "(physiotherapist, sports physician or doctor) who knows your injury. It is not a "
     "diagnosis and does not replace an individual assessment: your clinician may change "
     "any date, session or gate in it."
-)
-
-
-RED_FLAGS = (
-    "Stop and seek medical care promptly if you have pain at rest or at night, pain that "
-    "gets worse from day to day, new swelling, or you cannot put weight on the leg."
 )
 
 
@@ -94,16 +92,27 @@ CALENDAR_IMPORT = (
 )
 
 
-# The diary key restates the protocol's pain rules (printed in full beside it) in a few
-# plain lines a runner can apply with a pen in hand; it must never say more than they do.
-DIARY_KEY = (
-    "Score pain at the injury site only, from 0 (no pain) to 10 (worst imaginable). General "
-    "muscle soreness does not count: write it in the notes.",
-    "0 during the session and 0 the next morning is the goal. Move on to the next stage only "
-    "after a week of sessions that stayed at 0.",
-    "Any pain at the injury site during a session or within 24 hours (including the next "
-    "morning): rest 1-2 days, then step back one stage and repeat it until it is pain-free. "
-    "Sharp pain, pain that builds, or a limp: do not progress. The later dates move back.",
-    "Pain at rest or at night, or swelling: stop training and contact your clinician.",
-    "Bring this diary to every appointment.",
-)
+# What each kind of stage is called where the guide says what "one stage back" means.
+STEP_LABELS = {
+    "protect": "Protect phase",
+    "reload-walk": "A reload walking week",
+    "impact-double": "Double-leg hops",
+    "impact-single": "Single-leg hops",
+    "walk-run": "A walk/run stage",
+    "build": "A build week",
+    "return-to-sport": "Any later stage",
+}
+
+
+def diary_key(protocol: Protocol, site_id: str) -> tuple[str, ...]:
+    """The diary key: how to score, then each of the site's pain rules in short, in the
+    order they are applied (the same table the guide and the calendar print in full)."""
+    return (
+        "Score pain at the injury site only, from 0 (no pain) to 10 (worst imaginable). General "
+        "muscle soreness does not count: write it in the notes, with any night pain, limp, "
+        "swelling or illness.",
+        "Go down this list after each session and each morning; the first line that fits "
+        "decides. The later dates move back.",
+        *(f"{rule.short} (rule {rule.id})" for rule in rules_for(protocol, site_id)),
+        "Bring this diary to every appointment.",
+    )
