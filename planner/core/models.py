@@ -101,6 +101,8 @@ class Stage(NamedTuple):
     walk: int
     reps: int
     source: str
+    # Weeks spent on this stage before the next one (seed 002 repeats its first week).
+    weeks: int = 1
 
     @property
     def run_minutes(self) -> int:
@@ -178,6 +180,16 @@ class GateExtras(NamedTuple):
     cleared: str
 
 
+class ImpactText(NamedTuple):
+    """Wording of the reload phase's impact steps, each cited in the protocol data."""
+
+    double_leg: str
+    single_leg: str
+    hop_test: str
+    low_level: str
+    high_risk: str
+
+
 class Protocol(NamedTuple):
     """The whole validated clinical protocol."""
 
@@ -200,6 +212,7 @@ class Protocol(NamedTuple):
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]
     ambiguous_names: tuple[AmbiguousName, ...] = ()
+    impact: ImpactText | None = None
 
     def phase(self, phase_id: str) -> PhaseText:
         """Return the wording of one phase by id."""
@@ -243,7 +256,10 @@ class Day(NamedTuple):
 
     `session` is the day's work in a few words; `gate` is the gate checked before it (on the
     first day of a phase); `stage` names the loading step of a run or impact day (a walk/run
-    stage id such as ``L3``, or ``impact-double`` / ``impact-single``), None on other days.
+    stage id such as ``L3``, a build week such as ``B2``, or ``impact-double`` /
+    ``impact-single`` / ``hop-test``), None on other days. `modality` is the cross-training
+    on a cross day, `single_leg` marks single-leg strength work and `intensity` names faster
+    work (``strides``): what `planner.core.load` reads to tell which load rose.
     """
 
     date: date
@@ -257,6 +273,9 @@ class Day(NamedTuple):
     total_minutes: int = 0
     gate: Gate | None = None
     stage: str | None = None
+    modality: str | None = None
+    single_leg: bool = False
+    intensity: str | None = None
 
     @property
     def title(self) -> str:
