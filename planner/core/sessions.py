@@ -162,7 +162,8 @@ def loading_strength(site: Site, single_leg: bool) -> Session:
     """Strength between runs: keep the site-specific programme going, single-leg work only if
     the reload phase introduced it (one new thing at a time)."""
     extra = (" Keep the single-leg exercises going." if single_leg else
-             " Both legs together for now: single-leg work comes later.")
+             " Both legs together: add single-leg work only with your clinician's go-ahead, in a "
+             "week when nothing else goes up.")
     return Session(
         "strength", f"Strength {STRENGTH_MINUTES} min",
         f"Strength, {STRENGTH_MINUTES} min: {site.strength_focus}; 3 sets of 8-12 with "
