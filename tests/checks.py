@@ -23,6 +23,7 @@ from icalendar import Calendar
 from planner.calendar.options import CalendarOptions
 from planner.calendar.uids import plan_uid
 from planner.core import pain
+from planner.core.load import IMPACT_LEVELS, rises_by_week, stage_ladder, training_weeks
 from planner.core.models import KINDS, LOADING_KINDS, Plan
 
 WALL_TIMES = (time(0, 0), time(1, 30), time(2, 30), time(3, 30), time(6, 30), time(12, 0),
@@ -62,7 +63,8 @@ def assert_invariants(plan) -> None:
         if d.kind == "run":
             assert d.phase in ("return-to-run", "build") and d.run_minutes > 0
         if d.kind == "impact":
-            assert d.phase == "reload" and plan.site.hop_test
+            # Sites with no hop test get double-leg plyometrics only.
+            assert d.phase == "reload" and (plan.site.hop_test or d.stage == "impact-double")
         if d.kind != "run":
             assert d.run_minutes == 0
     _assert_weekly_increase(plan)
@@ -70,6 +72,8 @@ def assert_invariants(plan) -> None:
     _assert_stages(plan)
     _assert_weight_bearing(plan)
     _assert_protect_spares_the_bone(plan)
+    _assert_one_rise_a_week(plan)
+    _assert_hop_test(plan)
 
 
 def _assert_pain_text(plan: Plan) -> None:
@@ -182,12 +186,65 @@ def _assert_stages(plan) -> None:
             assert (d.run_minutes, d.walk_minutes) == (stage.run_minutes, stage.walk_minutes)
             order.append(stage_ids.index(d.stage))
         elif d.kind == "impact":
-            assert d.stage in ("impact-double", "impact-single")
+            assert d.stage in IMPACT_LEVELS
+        elif d.kind == "run" and d.phase == "build":
+            assert d.stage and d.stage.startswith("B"), (d.date, d.stage)
         else:
             assert d.stage is None, (d.date, d.kind, d.stage)
     assert order == sorted(order) and order
-    impact = [d.stage for d in plan.days if d.kind == "impact"]
-    assert impact == sorted(impact)  # "impact-double" sorts before "impact-single"
+    impact = [IMPACT_LEVELS[d.stage] for d in plan.days if d.kind == "impact"]
+    assert impact == sorted(impact)  # double-leg before single-leg
+    # At least one whole week of double-leg impact before any single-leg hop.
+    if impact:
+        weeks = training_weeks(plan)
+        levels = [{IMPACT_LEVELS[d.stage] for d in w if d.kind == "impact"} for w in weeks]
+        first_double = next(i for i, lv in enumerate(levels) if 1 in lv)
+        assert levels[first_double] == {1}
+        assert all(not lv or 1 not in lv or lv == {1} for lv in levels)
+    # The engine never advances a stage twice in one week: one stage a training week, and
+    # stages (impact, walk/run, build, on one ladder) never go back.
+    ladder = stage_ladder(plan.protocol)
+    rungs = []
+    for week in training_weeks(plan):
+        used = {ladder[d.stage] for d in week if d.stage}
+        assert len(used) <= 1, (week[0].date, used)
+        rungs += used
+    assert rungs == sorted(rungs)
+
+
+# Build's last week still adds strides beside its longer runs; another change moves strides
+# into a return-to-sport phase after Build. Until it is merged, that one week is let through.
+KNOWN_BUILD_STRIDES = {"minutes", "intensity"}
+
+
+def _assert_one_rise_a_week(plan) -> None:
+    """Across consecutive training weeks at most one load variable rises
+    (planner.core.load defines them)."""
+    build = next(p for p in plan.phases if p.id == "build")
+    for start, rose in rises_by_week(plan):
+        if start > build.end - timedelta(days=7) and rose == KNOWN_BUILD_STRIDES:
+            continue
+        assert len(rose) <= 1, (start, sorted(rose))
+
+
+def _assert_hop_test(plan) -> None:
+    """A hop-test site does its hop test on the last reload loading day (a loading day, so it
+    has a non-loading day either side) and Gate 2 asks for it after imaging clearance at a
+    high-risk site; a site with no hop test never hops on one leg."""
+    tests = [d for d in plan.days if d.stage == "hop-test"]
+    reload = next(p for p in plan.phases if p.id == "reload")
+    gate = reload.gate
+    extras = plan.protocol.gate_extras
+    if not plan.site.hop_test:
+        assert not tests and extras.no_hop in gate
+        assert all(d.stage in (None, "impact-double") or d.kind == "run" for d in plan.days)
+        return
+    last_loading = max(d.date for d in plan.days if d.phase == "reload" and
+                       d.date.weekday() in {x.date.weekday() for x in plan.days
+                                            if x.kind in LOADING_KINDS})
+    assert [d.date for d in tests] == [last_loading]
+    if plan.site.risk == "high":
+        assert gate.index(extras.high_risk) < gate.index(extras.hop_test)
 
 
 # --- what the file must say, stated independently of planner.ics -----------------------

@@ -170,11 +170,12 @@ def test_chart_is_deterministic(protocol):
     assert load_chart_svg(first) == load_chart_svg(again)
 
 
-def test_hopless_site_has_no_impact_series_in_legend_or_table(protocol):
+def test_hopless_site_shows_its_double_leg_plyometrics_in_legend_and_table(protocol):
+    # No hop test at the femoral neck, but low-level double-leg plyometrics before running.
     plan = make_plan(protocol, "femoral-neck-compression", 2, date(2026, 3, 2))
-    assert not any(d.kind == "impact" for d in plan.days)
-    assert "Impact prep" not in load_chart_svg(plan)
-    assert "Impact prep" not in section(render_html(plan), "load")
+    assert {d.stage for d in plan.days if d.kind == "impact"} == {"impact-double"}
+    assert "Impact prep" in load_chart_svg(plan)
+    assert "Impact prep" in section(render_html(plan), "load")
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from planner.core import pain, sessions
 from planner.core.bearing import GATE_LABEL, bearing_changes, bearing_gate, status_on
+from planner.core.load import LOADING_MODALITIES, build_stage_id
 from planner.core.filled import fill
 from planner.core.models import (
     LOADING_KINDS, Day, Gate, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
@@ -39,6 +40,16 @@ class _Context(NamedTuple):
     schedule: tuple[tuple[Stage, int], ...]
     # (first day, status) of each weight-bearing status, ending with full weight-bearing.
     bearing: tuple[tuple[date, str], ...]
+    reload: tuple[_ReloadWeek, ...] = ()
+
+
+class _ReloadWeek(NamedTuple):
+    """What one reload week holds; from one week to the next only one of these rises."""
+
+    walk: int
+    elliptical: bool
+    single_leg: bool
+    impact: str | None  # "double" or "single" (its last impact day is the hop test)
 
 
 def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = None) -> Plan:
@@ -52,9 +63,11 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     pattern = choose_pattern(request.rest_days, request.run_days, protocol.rules.sessions_per_week)
     protection = site.protection_for(request.grade)
     ctx = _Context(request, protocol, site, protection, pattern,
-                   tuple(_run_schedule(protocol, site)),
+                   tuple(_run_schedule(protocol, site, request.bodyweight_support)),
                    bearing_changes(request.start, protection, pattern.anchor))
     spans = _phase_spans(ctx)
+    reload = next(s for s in spans if s.id == "reload")
+    ctx = ctx._replace(reload=_reload_plan(ctx, ((reload.end - reload.start).days + 1) // 7))
     days = _ensure_calendar_week_rest(_days(ctx, spans), protocol, request.week_start,
                                       site.id)
     return Plan(
@@ -80,13 +93,16 @@ def _last_weekday_in(day: date, weekdays: tuple[int, ...]) -> date:
     return day - timedelta(days=min((day.weekday() - w) % 7 for w in weekdays))
 
 
-def _run_schedule(protocol: Protocol, site: Site) -> list[tuple[Stage, int]]:
+def _run_schedule(protocol: Protocol, site: Site,
+                  supported: bool = False) -> list[tuple[Stage, int]]:
     """Stages of the return-to-run phase, one per week, with a lighter week after every 3.
 
     A lighter week repeats the previous stage with one session fewer (one variable at a time),
-    and the phase never ends on a lighter week.
+    and the phase never ends on a lighter week. A stage with `weeks` > 1 is held that long.
     """
-    stages = [*(protocol.high_risk_stages if site.risk == "high" else ()), *protocol.stages]
+    stages = [stage for stage in
+              (*(protocol.high_risk_stages if site.risk == "high" else ()), *protocol.stages)
+              for _ in range(stage.weeks)]
     full = protocol.rules.sessions_per_week
     schedule: list[tuple[Stage, int]] = []
     for i, stage in enumerate(stages):
@@ -94,13 +110,26 @@ def _run_schedule(protocol: Protocol, site: Site) -> list[tuple[Stage, int]]:
         progressing = sum(1 for _, n in schedule if n == full)
         if progressing % (protocol.rules.lighter_every - 1) == 0 and i < len(stages) - 1:
             schedule.append((stage, full - 1))
-    return schedule
+    return _hold_on_leaving_support(schedule, len(protocol.bodyweight_percent), full) \
+        if supported else schedule
+
+
+def _hold_on_leaving_support(schedule: list[tuple[Stage, int]], weeks: int,
+                             full: int) -> list[tuple[Stage, int]]:
+    """The first week off the anti-gravity treadmill is a new modality (overground running
+    loads the bone more than a treadmill that takes off body weight), so it repeats the last supported week's stage instead of
+    advancing: one thing rises at a time (planner.core.load)."""
+    if len(schedule) <= weeks or schedule[weeks][0] == schedule[weeks - 1][0]:
+        return schedule
+    return [*schedule[:weeks], (schedule[weeks - 1][0], full), *schedule[weeks:]]
 
 
 def _phase_spans(ctx: _Context) -> tuple[PhaseSpan, ...]:
     start, anchor = ctx.request.start, ctx.pattern.anchor
     reload = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.protect_weeks), anchor)
     run = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.first_run_weeks), anchor)
+    # Room for a week of walking, double-leg impact and (with a hop test) single-leg hops.
+    run = max(run, reload + timedelta(weeks=_min_reload_weeks(ctx)))
     build = run + timedelta(weeks=len(ctx.schedule))
     end = build + timedelta(weeks=len(ctx.protocol.rules.build_run_minutes)) - timedelta(days=1)
     # The plan ends on a rest day, so its last calendar week has one too; with a run day
@@ -127,9 +156,10 @@ def _gate_criteria(
     if phase_id == "protect" and protection.bearing_steps():
         criteria.append(extras.weight_bearing)
     if phase_id == "reload":
-        criteria.append(extras.hop_test if site.hop_test else extras.no_hop)
+        # Imaging clearance first: at a high-risk site no hop (test) comes before it [R21].
         if site.risk == "high":
             criteria.append(extras.high_risk)
+        criteria.append(extras.hop_test if site.hop_test else extras.no_hop)
     if request.cleared_by and phase_id == "reload":
         criteria.append(fill(extras.cleared, cleared_by=request.cleared_by.strip()))
     return tuple(criteria)
@@ -181,8 +211,9 @@ def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
         return _loading_week_day(ctx, load, free, count, run)
     minutes = ctx.protocol.rules.build_run_minutes
     strides = day == _last_weekday_in(span.end, pattern.loading)
-    return _loading_week_day(ctx, load, free, len(pattern.loading),
-                             sessions.build_run(minutes[week], strides))
+    run = sessions.build_run(minutes[week], strides)._replace(
+        stage=build_stage_id(week), intensity="strides" if strides else None)
+    return _loading_week_day(ctx, load, free, len(pattern.loading), run)
 
 
 def _bodyweight(ctx: _Context, week: int) -> int | None:
@@ -195,6 +226,10 @@ def _modality(ctx: _Context, options_key: str, slot: int) -> str:
     """The runner's preferred modalities that this phase allows, else the phase default."""
     options = getattr(ctx.protocol.cross_training, options_key)
     allowed, default = options.allowed, options.default
+    if options_key == "loading" and not any(w.elliptical for w in ctx.reload):
+        # A site-loading modality the reload never introduced would rise with the first run.
+        allowed = tuple(m for m in allowed if m not in LOADING_MODALITIES)
+        default = tuple(m for m in default if m not in LOADING_MODALITIES) or allowed[:1]
     if options_key.startswith("protect") and ctx.site.protect_cross:
         # A site can narrow what its protection allows (pelvis, sacrum: bike before the pool).
         allowed = default = tuple(m for m in ctx.site.protect_cross if m in options.allowed)
@@ -210,32 +245,61 @@ def _loading_week_day(ctx: _Context, load: int | None, free: int | None, runs: i
     pattern = ctx.pattern
     strength_slot = len(pattern.free) // 2
     if free == strength_slot and len(pattern.free) > 1:
-        return sessions.loading_strength(ctx.site)
+        return sessions.loading_strength(ctx.site, single_leg=ctx.reload[-1].single_leg)
     slot = 0 if free is None else free - int(free > strength_slot and len(pattern.free) > 1)
     return sessions.loading_cross(_modality(ctx, "loading", slot), ctx.protocol)
 
 
+def _min_reload_weeks(ctx: _Context) -> int:
+    """A walking week, then a double-leg week, then (with a hop test) a single-leg week."""
+    return 2 + int(ctx.site.hop_test)
+
+
+def _reload_plan(ctx: _Context, weeks: int) -> tuple[_ReloadWeek, ...]:
+    """The reload weeks, one rise a week (see planner.core.load).
+
+    Week 1 brings the first brisk walks. The weeks after it, while there is room, raise the walk
+    by 5 minutes toward the target, then add single-leg strength, then the elliptical; the last
+    weeks are impact: double-leg contacts (a second week of them if there is room [R32a]), then
+    single-leg hops ending with the hop test where the site allows one. Walking reaches the
+    target before any impact, so the target holds through the impact weeks. Spare weeks hold.
+    """
+    rules = ctx.protocol.rules
+    spare = weeks - _min_reload_weeks(ctx)
+    walk_rises = min(spare, (rules.reload_walk_target - rules.reload_walk_start) // 5)
+    single_leg = int(spare - walk_rises >= 1)
+    elliptical = int(spare - walk_rises - single_leg >= 1)
+    extra_double = min(spare - walk_rises - single_leg - elliptical, rules.impact_weeks - 1)
+    hold = spare - walk_rises - single_leg - elliptical - extra_double
+    steps = (["walk"] * walk_rises + ["hold"] * hold + ["single_leg"] * single_leg
+             + ["elliptical"] * elliptical + ["double"] * (1 + extra_double)
+             + ["single"] * int(ctx.site.hop_test))
+    week = _ReloadWeek(rules.reload_walk_target - 5 * walk_rises, False, False, None)
+    plan = [week]
+    for step in steps:
+        week = week._replace(
+            walk=week.walk + 5 * (step == "walk"),
+            single_leg=week.single_leg or step == "single_leg",
+            elliptical=week.elliptical or step == "elliptical",
+            impact=step if step in ("double", "single") else week.impact)
+        plan.append(week)
+    return tuple(plan)
+
+
 def _reload_session(ctx: _Context, span: PhaseSpan, week: int, load: int | None,
                     free: int | None) -> Session:
-    rules = ctx.protocol.rules
-    weeks = ((span.end - span.start).days + 1) // 7
-    walk = _walk_minutes(week, weeks, rules.reload_walk_start, rules.reload_walk_target)
-    # Impact preparation needs walking tolerance first, so it never fills the whole phase.
-    impact_week = week >= weeks - min(rules.impact_weeks, max(1, weeks // 2))
-    single_leg = impact_week and week == weeks - 1
+    plan = ctx.reload[week]
     impact_slots = (0, len(ctx.pattern.loading) - 1)
-    if load in impact_slots and impact_week and ctx.site.hop_test:
-        return sessions.reload_impact(walk, single_leg, ctx.site.risk == "high")
+    if load in impact_slots and plan.impact:
+        # The hop test is the last impact day before Gate 2, two days or more before the
+        # first run: a loading day with a non-loading day on either side.
+        last = week == len(ctx.reload) - 1 and load == impact_slots[-1]
+        step = "hop-test" if plan.impact == "single" and last else plan.impact
+        return sessions.reload_impact(plan.walk, step, ctx.protocol, ctx.site)
     if load is not None:
-        return sessions.reload_strength(walk, ctx.site, single_leg=impact_week)
-    late = week >= weeks // 2
-    modality = _modality(ctx, "reload_late" if late else "reload", free or 0)
-    return sessions.reload_cross(walk, modality, ctx.protocol)
-
-
-def _walk_minutes(week: int, weeks: int, start: int, target: int) -> int:
-    """Brisk-walk minutes for reload week `week` (0-based): up 5 min a week to the target."""
-    return max(start, target - 5 * (weeks - 1 - week))
+        return sessions.reload_strength(plan.walk, ctx.site, single_leg=plan.single_leg)
+    modality = _modality(ctx, "reload_late" if plan.elliptical else "reload", free or 0)
+    return sessions.reload_cross(plan.walk, modality, ctx.protocol)
 
 
 def _day(
@@ -256,6 +320,7 @@ def _day(
         details="\n\n".join(parts), run_minutes=session.run_minutes,
         walk_minutes=session.walk_minutes, total_minutes=session.total_minutes,
         gate=gate, stage=session.stage, weight_bearing=status_on(ctx.bearing, day),
+        modality=session.modality, single_leg=session.single_leg, intensity=session.intensity,
     )
 
 

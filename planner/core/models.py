@@ -137,6 +137,8 @@ class Stage(NamedTuple):
     walk: int
     reps: int
     source: str
+    # Weeks spent on this stage before the next one (seed 002 repeats its first week).
+    weeks: int = 1
 
     @property
     def run_minutes(self) -> int:
@@ -280,6 +282,16 @@ class PainSteps(NamedTuple):
         return next(step for step in self.back if step.kind == kind)
 
 
+class ImpactText(NamedTuple):
+    """Wording of the reload phase's impact steps, each cited in the protocol data."""
+
+    double_leg: str
+    single_leg: str
+    hop_test: str
+    low_level: str
+    high_risk: str
+
+
 class Protocol(NamedTuple):
     """The whole validated clinical protocol."""
 
@@ -301,6 +313,7 @@ class Protocol(NamedTuple):
     references: tuple[Reference, ...]
     ambiguous_names: tuple[AmbiguousName, ...] = ()
     weight_bearing: tuple[WeightBearing, ...] = ()
+    impact: ImpactText | None = None
 
     def bearing(self, status: str) -> WeightBearing:
         """The wording of one weight-bearing status."""
@@ -348,8 +361,12 @@ class Day(NamedTuple):
 
     `session` is the day's work in a few words; `gate` is the gate checked before it (on the
     first day of a phase, or the day weight-bearing changes); `weight_bearing` is one of
-    `WEIGHT_BEARING`, the status the whole day keeps; `stage` names the loading step of a run or impact day (a walk/run
-    stage id such as ``L3``, or ``impact-double`` / ``impact-single``), None on other days.
+    `WEIGHT_BEARING`, the status the whole day keeps; `stage` names the loading step of a run
+    or impact day (a walk/run stage id such as ``L3``, a build week such as ``B2``, or
+    ``impact-double`` / ``impact-single`` / ``hop-test``), None on other days. `modality` is
+    the cross-training on a cross day, `single_leg` marks single-leg strength work and
+    `intensity` names faster work (``strides``): what `planner.core.load` reads to tell which
+    load rose.
     """
 
     date: date
@@ -364,6 +381,9 @@ class Day(NamedTuple):
     gate: Gate | None = None
     stage: str | None = None
     weight_bearing: str = "full"
+    modality: str | None = None
+    single_leg: bool = False
+    intensity: str | None = None
 
     @property
     def title(self) -> str:

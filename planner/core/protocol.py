@@ -21,6 +21,7 @@ from planner.core.models import (
     CrossOptions,
     CrossTraining,
     GateExtras,
+    ImpactText,
     Grade,
     PAIN_ACTIONS,
     PAIN_FLAGS,
@@ -185,6 +186,7 @@ def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
         ambiguous_names=tuple(_ambiguous(r, a, f"ambiguous_names[{i}]")
                               for i, a in enumerate(raw.get("ambiguous_names", []))),
         weight_bearing=_weight_bearing(r, r.get(raw, "weight_bearing", dict, "protocol")),
+        impact=_impact(r, r.get(raw, "impact", dict, "protocol")),
     )
     if not r.problems:
         _check_consistency(r, protocol)
@@ -235,7 +237,9 @@ def _stages(r: _Reader, raw: dict[str, Any], key: str) -> tuple[Stage, ...]:
             walk=r.get(s, "walk", int, path),
             reps=r.get(s, "reps", int, path),
             source=r.get(s, "source", str, path),
+            weeks=r.get(s, "weeks", int, path) if "weeks" in s else 1,
         )
+        r.check(stage.weeks >= 1, f"{path}.weeks: must be at least 1")
         r.check(stage.run > 0 and stage.reps > 0, f"{path}: run and reps must be positive")
         r.check(stage.walk >= 0, f"{path}.walk: must not be negative")
         stages.append(stage)
@@ -280,6 +284,10 @@ def _cross_training(r: _Reader, t: dict[str, Any]) -> CrossTraining:
         r.check(bool(default) and set(default) <= set(allowed), f"{path}.default: must be a non-empty subset of allowed")
         options[key] = CrossOptions(allowed=allowed, default=default)
     return CrossTraining(modalities=tuple(modalities.items()), source=r.get(t, "source", str, "cross_training"), **options)
+
+
+def _impact(r: _Reader, t: dict[str, Any]) -> ImpactText:
+    return ImpactText(**{k: r.get(t, k, str, "impact") for k in ImpactText._fields})
 
 
 def _gate_extras(r: _Reader, t: dict[str, Any]) -> GateExtras:

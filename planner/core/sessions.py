@@ -25,6 +25,9 @@ class Session(NamedTuple):
     walk_minutes: int = 0
     total_minutes: int = 0
     stage: str | None = None
+    modality: str | None = None
+    single_leg: bool = False
+    intensity: str | None = None
 
 
 def rest(bearing: WeightBearing) -> Session:
@@ -79,7 +82,7 @@ def reload_cross(walk: int, modality: str, protocol: Protocol) -> Session:
         "cross", f"Walk {walk} min + {modality} 20 min",
         f"Brisk walk, {walk} min on flat, even ground, pain-free. Then "
         f"{protocol.cross_training.describe(modality).lower()}, 20 min, easy.",
-        walk_minutes=walk, total_minutes=walk + 20,
+        walk_minutes=walk, total_minutes=walk + 20, modality=modality,
     )
 
 
@@ -92,26 +95,30 @@ def reload_strength(walk: int, site: Site, single_leg: bool) -> Session:
         f"Brisk walk, {walk} min, pain-free. Strength, {STRENGTH_MINUTES} min, progressive: "
         f"{site.strength_focus}; 3 sets of 8-12, slow and controlled, add load when the last "
         f"reps feel easy.{extra}",
-        walk_minutes=walk, total_minutes=walk + STRENGTH_MINUTES,
+        walk_minutes=walk, total_minutes=walk + STRENGTH_MINUTES, single_leg=single_leg,
     )
 
 
-def reload_impact(walk: int, single_leg: bool, high_risk: bool) -> Session:
-    """Impact preparation: pogos and hops, double-leg first, then single-leg.
-
-    At a high-risk site the imaging review that gates running also gates impact work.
-    """
-    hops = ("pogos 3 x 20; double-leg hops forward/back and side to side 3 x 10 each; "
-            "single-leg hops in place 3 x 10 each leg" if single_leg else
-            "pogos 3 x 20; double-leg hops in place 3 x 10; double-leg hops forward/back 2 x 10")
+def reload_impact(walk: int, step: str, protocol: Protocol, site: Site) -> Session:
+    """Impact preparation, one step a week: ``double`` (double-leg contacts; low-level only at a
+    site with no hop test), ``single`` (single-leg hops) or ``hop-test`` (the single-leg hop test
+    on the last impact day before Gate 2). At a high-risk site the clinician's review and
+    imaging come first."""
+    text = protocol.impact
+    if step == "double":
+        work, title = ((text.double_leg, "Impact prep: pogos + double-leg hops") if site.hop_test
+                       else (text.low_level, "Plyo prep: pogos, both feet"))
+        stage = "impact-double"
+    elif step == "single":
+        work, stage, title = text.single_leg, "impact-single", "Impact prep: single-leg hops"
+    else:
+        work, stage, title = text.hop_test, "hop-test", "Hop test + impact prep"
     return Session(
-        "impact", "Impact prep: pogos + hops",
-        f"Impact preparation, about {IMPACT_MINUTES} min after a 5 min walk warm-up: {hops}. "
+        "impact", title,
+        f"Impact preparation, about {IMPACT_MINUTES} min after a 5 min walk warm-up: {work}. "
         f"Rest 90 s between sets; land softly and quietly. Then a brisk walk of {walk} min."
-        + (" High-risk site: hop only once your clinician has reviewed you (and imaging) and "
-           "approved impact work; until then do the strength session instead." if high_risk else ""),
-        walk_minutes=walk, total_minutes=walk + IMPACT_MINUTES,
-        stage="impact-single" if single_leg else "impact-double",
+        + (f" {text.high_risk}" if site.risk == "high" else ""),
+        walk_minutes=walk, total_minutes=walk + IMPACT_MINUTES, stage=stage,
     )
 
 
@@ -138,6 +145,7 @@ def run_session(stage: Stage, bodyweight: int | None = None) -> Session:
         "this stage until a whole week has been pain-free.",
         run_minutes=stage.run_minutes, walk_minutes=stage.walk_minutes,
         total_minutes=stage.total_minutes, stage=stage.id,
+        modality="anti-gravity treadmill" if bodyweight is not None else None,
     )
 
 
@@ -159,15 +167,19 @@ def loading_cross(modality: str, protocol: Protocol) -> Session:
         f"{protocol.cross_training.describe(modality)}, {CROSS_MINUTES} min, easy: keeps "
         "fitness without loading the bone on the day between runs. Everyday walking continues "
         "as normal.",
-        total_minutes=CROSS_MINUTES,
+        total_minutes=CROSS_MINUTES, modality=modality,
     )
 
 
-def loading_strength(site: Site) -> Session:
-    """Strength between runs: keep the site-specific programme going."""
+def loading_strength(site: Site, single_leg: bool) -> Session:
+    """Strength between runs: keep the site-specific programme going, single-leg work only if
+    the reload phase introduced it (one new thing at a time)."""
+    extra = (" Keep the single-leg exercises going." if single_leg else
+             " Both legs together: add single-leg work only with your clinician's go-ahead, in a "
+             "week when nothing else goes up.")
     return Session(
         "strength", f"Strength {STRENGTH_MINUTES} min",
         f"Strength, {STRENGTH_MINUTES} min: {site.strength_focus}; 3 sets of 8-12 with "
-        "moderate load. No hopping or running today.",
-        total_minutes=STRENGTH_MINUTES,
+        f"moderate load.{extra} No hopping or running today.",
+        total_minutes=STRENGTH_MINUTES, single_leg=single_leg,
     )

@@ -63,6 +63,20 @@ def build_context(plan: Plan, clinic: Clinic | None = None) -> GuideContext:
     )
 
 
+def _first_run_wait(plan: Plan) -> str:
+    """Why the first run falls after the published window, or "" when it does not."""
+    window = plan.protection.first_run_range
+    if not window or (plan.first_run - plan.start).days // 7 <= window[1]:
+        return ""
+    reload = next(p for p in plan.phases if p.id == "reload")
+    weeks = (reload.end - reload.start).days // 7 + 1
+    if weeks > plan.protection.first_run_weeks - plan.protection.protect_weeks:
+        steps = "walking, then double-leg, then single-leg impact" if plan.site.hop_test else (
+            "walking, then double-leg impact")
+        return f"the reload takes at least {weeks} weeks: {steps}, one step a week"
+    return "the plan waits for the start of the next training week"
+
+
 def _summary(plan: Plan, known: set[str]) -> SummaryContext:
     return SummaryContext(
         athlete=plan.request.athlete,
@@ -77,6 +91,7 @@ def _summary(plan: Plan, known: set[str]) -> SummaryContext:
         first_run_gate=gate_before(plan, plan.first_run),
         first_run_range=plan.protection.first_run_range,
         first_run_basis=plan.protection.first_run_basis,
+        first_run_wait=_first_run_wait(plan),
         weeks_total=plan.weeks,
         key_dates=key_dates(plan),
         training_week=training_week(plan),

@@ -105,6 +105,7 @@ class SummaryContext(TypedDict):
     first_run_gate: str
     first_run_range: tuple[int, int] | None
     first_run_basis: str | None
+    first_run_wait: str
     weeks_total: int
     key_dates: list[KeyDate]
     training_week: str
