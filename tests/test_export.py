@@ -177,6 +177,8 @@ def test_csv_has_one_row_per_day_and_round_trips() -> None:
         assert (row["phase"], row["kind"], row["title"]) == (day.phase, day.kind, day.title)
         assert int(row["total_minutes"]) == day.total_minutes
         assert row["details"] == day.details and row["gate"] == (day.gate.name if day.gate else "")
+        assert (row["stage"], row["weight_bearing"]) == (day.stage or "", day.weight_bearing)
+    assert {row["weight_bearing"] for row in rows} == {"non", "boot", "full"}
     assert to_csv(plan) == text
 
 

@@ -12,7 +12,7 @@ from planner.core.diary import DIARY_COLUMNS, diary_rows
 from planner.core.models import Plan
 
 CSV_COLUMNS = ("date", "week", "phase", "kind", "title", "run_minutes", "walk_minutes",
-               "total_minutes", "gate", "details")
+               "total_minutes", "gate", "stage", "weight_bearing", "details")
 
 
 def to_csv(plan: Plan) -> str:
@@ -26,7 +26,8 @@ def to_csv(plan: Plan) -> str:
     writer.writerow(CSV_COLUMNS)
     for day in plan.days:
         writer.writerow([day.date.isoformat(), day.week, day.phase, day.kind, day.title,
-                         day.run_minutes, day.walk_minutes, day.total_minutes, day.gate.name if day.gate else "",
+                         day.run_minutes, day.walk_minutes, day.total_minutes,
+                         day.gate.name if day.gate else "", day.stage or "", day.weight_bearing,
                          day.details])
     return out.getvalue()
 
