@@ -75,7 +75,8 @@ def test_lower_limb_ranges_credited_to_r39_say_4_weeks_to_1_year(protocol):
         assert site.full_return_range == (4, 52), site.id
         assert "4 weeks to 1 year" in site.full_return_note, site.id
     md = render_markdown(make_plan(protocol, "sacrum", 3, START))
-    assert "usually 4–52 weeks after diagnosis (4 weeks to 1 year" in md
+    assert "- **Full return to training:** 4 weeks to 1 year for lower-extremity" in md
+    assert "usually 4" not in md
     assert "8–52" not in md
 
 
@@ -84,7 +85,8 @@ def test_anterior_tibia_full_return_says_it_is_a_surgical_series(protocol):
     assert site.full_return_source == "R35"
     assert "after surgery" in site.full_return_note
     md = render_markdown(make_plan(protocol, "tibia-anterior", 3, START))
-    assert "weeks after diagnosis (3-18 months, mean 8.4, to recovery after surgery" in md
+    assert "- **Full return to training:** 3-18 months, mean 8.4, to recovery after surgery" in md
+    assert "usually 12" not in md
 
 
 @pytest.mark.parametrize("site_id,grade", NO_WINDOW)

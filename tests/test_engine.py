@@ -109,9 +109,12 @@ def test_timelines_sit_inside_the_published_ranges(protocol, site, grade):
         # The published full-return range bounds the plan's length, and Gate 3 (30 minutes of
         # continuous running three times a week) falls inside it. Seed 002's one-minute steps
         # [R32a] make the last Build week of a grade-4 tibia or fibula end after the 27 weeks.
+        # Where the range is a figure of something else (a pooled or surgical series, or all
+        # lower-limb fractures: `full_return_note`), only its lower bound binds this plan.
         lo, hi = plan.site.full_return_range
         build = next(p for p in plan.phases if p.id == "build")
-        assert lo <= len(plan.days) / 7 and (build.start - plan.start).days / 7 <= hi
+        assert lo <= len(plan.days) / 7
+        assert (build.start - plan.start).days / 7 <= hi or plan.site.full_return_note
 
 
 def test_high_risk_sites_start_with_a_gentler_stage(protocol):
@@ -376,7 +379,8 @@ def test_walk_run_weeks_rise_against_the_best_week_so_far_not_week_to_week(proto
     for d in plan.days:
         if d.phase == "return-to-run":
             weeks[(d.date - span.start).days // 7] += d.run_minutes
-    # L1 is held two weeks and the bouts rise 5, 6, 7, 8 min, as in seed 002 [R32a].
-    assert weeks == [21, 21, 30, 20, 36, 48, 60, 40, 54, 63, 72, 48, 90]
+    # L1 is held two weeks and the bouts rise 5, 6, 7, 8 min, as in seed 002 [R32a], then two
+    # 15-minute bouts [R23] before 30 minutes continuous.
+    assert weeks == [21, 21, 30, 20, 36, 48, 60, 40, 54, 63, 72, 48, 90, 90]
     assert protocol.rules.max_run_increase_pct == 50
     assert all(b <= 1.5 * max(weeks[:i + 1]) for i, b in enumerate(weeks[1:]))

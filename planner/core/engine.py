@@ -202,7 +202,9 @@ def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
             return sessions.protect_strength(bearing, ctx.site)
         # On crutches or in a boot only the non-weight-bearing options are safe.
         options = "protect" if bearing.status == "full" else "protect_nwb"
-        return sessions.protect_cross(bearing, _modality(ctx, options, free), ctx.protocol)
+        allowed = ctx.site.protect_cross or ctx.protocol.cross_training.protect.allowed
+        return sessions.protect_cross(bearing, _modality(ctx, options, free), ctx.protocol,
+                                      allowed)
     if span.id == "reload":
         return _reload_session(ctx, span, week, load, free)
     if span.id == "return-to-run":

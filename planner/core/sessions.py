@@ -35,12 +35,17 @@ def rest(bearing: WeightBearing) -> Session:
     return Session("rest", "Rest", f"Full rest day: no training. {bearing.day_text}")
 
 
-def protect_cross(bearing: WeightBearing, modality: str, protocol: Protocol) -> Session:
-    """Protect-phase cross-training that fits the weight-bearing status."""
+def protect_cross(bearing: WeightBearing, modality: str, protocol: Protocol,
+                  allowed: tuple[str, ...]) -> Session:
+    """Protect-phase cross-training that fits the weight-bearing status; `allowed` is what the
+    site's protection allows (the fallback when the modality hurts is chosen from it)."""
+    # Sites that keep water work out of protection (pelvis, sacrum, hip) fall back to the
+    # upper body only.
+    fallback = "upper-body work" if "pool" not in allowed else "the pool or upper-body work"
     status = (bearing.day_text if bearing.status != "full" else
-              "If it hurts at the injured site, switch to the pool or upper-body work. Walk "
-              "only as much as daily life needs, pain-free; if walking hurts or you limp, go "
-              "back to crutches and tell your clinician.")
+              f"If it hurts at the injured site, switch to {fallback}. Walk only as much as "
+              "daily life needs, pain-free; if walking hurts or you limp, stop, take the weight "
+              "off it (crutches or a boot if you have them) and tell your clinician.")
     return Session(
         "cross", f"Cross-train: {modality} {CROSS_MINUTES} min",
         f"{protocol.cross_training.describe(modality)}, {CROSS_MINUTES} min, easy to moderate "
