@@ -9,8 +9,14 @@ day offset k (0 = the day after rest … 6 = the rest day) decides the session:
     reload   cross  str/impact cross    strength   cross/imp strength   rest
     run      cross  run        strength run        cross     run        rest
     build    cross  run        strength run        cross     run        rest
+    sport    cross  run        strength run        cross     run        rest
+     + 4th   run    run        strength run        cross     run        rest
 
-so loading days (run, impact) are never adjacent, even across weeks and phase changes.
+so loading days (run, impact) are never adjacent, even across weeks and phase changes, until
+the return-to-sport gate that adds a 4th run day: from then on the day after the rest day is
+a run too, one easy back-to-back pair a week (`planner.core.sport` has the weekly numbers).
+Return-to-sport additions are gated on the rest day before their week; the final clinician
+review is the plan's last day, the day after the last full week, with no training.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ from typing import NamedTuple
 from planner.core import sessions
 from planner.core.filled import fill
 from planner.core.models import (
-    LOADING_KINDS, Day, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
+    LOADING_KINDS, Day, Gate, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site,
+    Stage,
 )
 from planner.core.sessions import Session
 from planner.core.request import check_request
-from planner.core.week import WeekPattern, choose_pattern
+from planner.core.sport import SportWeek, sport_weeks
+from planner.core.week import WeekPattern, choose_pattern, fourth_run_day
 
 class _Context(NamedTuple):
     """Everything the day-by-day scheduler needs, resolved once."""
@@ -36,6 +44,9 @@ class _Context(NamedTuple):
     protection: Protection
     pattern: WeekPattern
     schedule: tuple[tuple[Stage, int], ...]
+    # Return to sport: the weekday a 4th run day goes on (None: no room), and the weeks.
+    fourth: int | None = None
+    sport: tuple[SportWeek, ...] = ()
 
 
 def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = None) -> Plan:
@@ -49,6 +60,7 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     pattern = choose_pattern(request.rest_days, request.run_days, protocol.rules.sessions_per_week)
     ctx = _Context(request, protocol, site, site.protection_for(request.grade), pattern,
                    tuple(_run_schedule(protocol, site)))
+    ctx = _with_sport(ctx)
     spans = _phase_spans(ctx)
     days = _ensure_calendar_week_rest(_days(ctx, spans), protocol, request.week_start)
     return Plan(
@@ -62,6 +74,16 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
         pain_rules=protocol.pain_rules,
         protocol=protocol,
     )
+
+
+def _with_sport(ctx: _Context) -> _Context:
+    """Add the return-to-sport weeks, from Build's last week and the runner's usual volume."""
+    rules = ctx.protocol.return_to_sport
+    fourth = fourth_run_day(ctx.pattern, ctx.request.run_days)
+    usual = ctx.request.usual_minutes or rules.default_usual_minutes
+    weeks = sport_weeks(rules, usual, len(ctx.pattern.loading),
+                        ctx.protocol.rules.build_run_minutes[-1], fourth is not None)
+    return ctx._replace(fourth=fourth, sport=weeks)
 
 
 def _week_start_on_or_after(day: date, anchor: int) -> date:
@@ -96,11 +118,11 @@ def _phase_spans(ctx: _Context) -> tuple[PhaseSpan, ...]:
     reload = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.protect_weeks), anchor)
     run = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.first_run_weeks), anchor)
     build = run + timedelta(weeks=len(ctx.schedule))
-    end = build + timedelta(weeks=len(ctx.protocol.rules.build_run_minutes)) - timedelta(days=1)
-    # The plan ends on a rest day, so its last calendar week has one too; with a run day
-    # straight after the rest day that run is dropped from the final week.
-    end = _last_weekday_in(end, ctx.pattern.rest)
-    bounds = [start, reload, run, build, end + timedelta(days=1)]
+    sport = build + timedelta(weeks=len(ctx.protocol.rules.build_run_minutes))
+    # The plan ends the day after its last full week: the final clinician review, a day
+    # without training (a free day, so never beside a run that would make it loading).
+    end = sport + timedelta(weeks=len(ctx.sport))
+    bounds = [start, reload, run, build, sport, end + timedelta(days=1)]
     return tuple(
         PhaseSpan(
             id=text.id, name=text.name, aim=text.aim,
@@ -135,14 +157,37 @@ def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
     # phases themselves start on the pattern's anchor day.
     first_week = start - timedelta(days=(start.weekday() - ctx.request.week_start) % 7)
     days = []
+    step_gates = _step_gates(ctx, spans)
     for index, span in enumerate(spans):
         phase_week_start = _week_start_on_or_after(span.start, ctx.pattern.anchor)
         for n in range((span.end - span.start).days + 1):
             day = span.start + timedelta(days=n)
-            session = _session(ctx, span, day, (day - phase_week_start).days // 7)
-            gate = spans[index - 1] if index and day == span.start else None
+            gate = spans[index - 1].gate_check if index and day == span.start else None
+            if day == spans[-1].end:
+                gate, session = spans[-1].gate_check, sessions.review(
+                    ctx.protocol.return_to_sport.review)
+            else:
+                session = _session(ctx, span, day, (day - phase_week_start).days // 7)
+                gate = step_gates.get(day, gate)
             days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate, ctx))
     return days
+
+
+def _step_gates(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> dict[date, Gate]:
+    """Each return-to-sport addition's gate, on the last rest day before its week.
+
+    Numbered on from the phase gates (Gate 1 … 4), in the order the additions come.
+    """
+    rules, sport = ctx.protocol.return_to_sport, spans[-1]
+    gates: dict[date, Gate] = {}
+    for i, week in enumerate(ctx.sport):
+        if week.step is None:
+            continue
+        text = rules.step(week.step)
+        label = f"Gate {len(spans) + len(gates)}"
+        before = _last_weekday_in(sport.start + timedelta(weeks=i, days=-1), ctx.pattern.rest)
+        gates[before] = Gate(label=label, name=f"{label}: {text.name}", criteria=text.gate)
+    return gates
 
 
 def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
@@ -164,10 +209,43 @@ def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
         stage, count = ctx.schedule[week]
         run = sessions.run_session(stage, _bodyweight(ctx, week))
         return _loading_week_day(ctx, load, free, count, run)
+    if span.id == "return-to-sport":
+        return _sport_session(ctx, ctx.sport[week], weekday)
+    # Build raises duration only: strides are the return-to-sport phase's, behind a gate.
     minutes = ctx.protocol.rules.build_run_minutes
-    strides = day == _last_weekday_in(span.end, pattern.loading)
     return _loading_week_day(ctx, load, free, len(pattern.loading),
-                             sessions.build_run(minutes[week], strides))
+                             sessions.build_run(minutes[week], False))
+
+
+def _sport_session(ctx: _Context, week: SportWeek, weekday: int) -> Session:
+    """A return-to-sport day: the week's runs in their roles, strength and cross between."""
+    pattern = ctx.pattern
+    runs = sorted((*pattern.loading, *((ctx.fourth,) if week.runs > len(pattern.loading) else ())),
+                  key=pattern.offset)
+    if weekday in runs:
+        rules = ctx.protocol.return_to_sport
+        role = _run_role(week, runs, weekday)
+        minutes = week.long_minutes(rules) if role == "long" else week.easy
+        paired = any((weekday + d) % 7 in runs for d in (-1, 1))
+        return sessions.sport_run(minutes, role, rules, paired)
+    free = [d for d in pattern.free if d not in runs]
+    # Strength stays on the weekday it had in Build while that day is free.
+    usual = pattern.free[len(pattern.free) // 2]
+    strength = usual if usual in free else free[len(free) // 2]
+    if weekday == strength and len(free) > 1:
+        return sessions.loading_strength(ctx.site)
+    others = [d for d in free if d != strength or len(free) == 1]
+    return sessions.loading_cross(_modality(ctx, "loading", others.index(weekday)), ctx.protocol)
+
+
+def _run_role(week: SportWeek, runs: list[int], weekday: int) -> str:
+    """"long" for the first run of the week (the day after rest, where BWH puts increases
+    [R22]), the intensity step for the first run with no run day beside it, else "easy"."""
+    if week.long and weekday == runs[0]:
+        return "long"
+    alone = [d for d in runs if not any((d + s) % 7 in runs for s in (-1, 1))
+             and not (week.long and d == runs[0])]
+    return week.intensity if week.intensity and alone and weekday == alone[0] else "easy"
 
 
 def _bodyweight(ctx: _Context, week: int) -> int | None:
@@ -224,13 +302,13 @@ def _walk_minutes(week: int, weeks: int, start: int, target: int) -> int:
 
 
 def _day(
-    day: date, span: PhaseSpan, week: int, session: Session, gate: PhaseSpan | None,
+    day: date, span: PhaseSpan, week: int, session: Session, gate: Gate | None,
     ctx: _Context,
 ) -> Day:
     protocol, request = ctx.protocol, ctx.request
     parts = [session.details]
     if gate is not None:
-        parts.append(_gate_block(gate))
+        parts.append(_gate_block(gate, session.kind == "rest"))
     parts.append(_pain_block(protocol, session.kind))
     parts.append(f"Phase: {span.name}, plan week {week}.")
     if request.cleared_by and (gate is not None or day == request.start):
@@ -239,14 +317,16 @@ def _day(
         date=day, phase=span.id, week=week, kind=session.kind, session=session.title,
         details="\n\n".join(parts), run_minutes=session.run_minutes,
         walk_minutes=session.walk_minutes, total_minutes=session.total_minutes,
-        gate=gate.gate_check if gate is not None else None, stage=session.stage,
+        gate=gate, stage=session.stage,
     )
 
 
-def _gate_block(gate: PhaseSpan) -> str:
-    lines = [f"{gate.gate_name.upper()}: check before today's session. Move on only if every "
-             "answer is yes; otherwise repeat the last week of the previous phase and check again."]
-    lines += [f"- {c}" for c in gate.gate]
+def _gate_block(gate: Gate, rest_day: bool = False) -> str:
+    when = ("check today, before your next session" if rest_day
+            else "check before today's session")
+    lines = [f"{gate.name.upper()}: {when}. Move on only if every answer is yes; otherwise "
+             "repeat the last week and check again."]
+    lines += [f"- {c}" for c in gate.criteria]
     return "\n".join(lines)
 
 
@@ -280,10 +360,9 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
 
 
 def _milestones(spans: tuple[PhaseSpan, ...], days: tuple[Day, ...]) -> tuple[Milestone, ...]:
-    found = [Milestone(span.start, prev.gate_name, " ".join(prev.gate))
-             for prev, span in zip(spans, spans[1:])]
+    """Every gate day (phase gates, return-to-sport additions, the final review) and the first
+    run, in date order."""
+    found = [Milestone(d.date, d.gate.name, " ".join(d.gate.criteria)) for d in days if d.gate]
     first_run = next(d.date for d in days if d.kind == "run")
     found.append(Milestone(first_run, "First run", "First walk/run bone-loading session."))
-    last = spans[-1]
-    found.append(Milestone(last.end, last.gate_name, " ".join(last.gate)))
     return tuple(sorted(found, key=lambda m: m.date))

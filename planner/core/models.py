@@ -13,7 +13,11 @@ from typing import NamedTuple
 
 KINDS = ("run", "impact", "cross", "strength", "rest")
 LOADING_KINDS = frozenset({"run", "impact"})
-PHASE_IDS = ("protect", "reload", "return-to-run", "build")
+PHASE_IDS = ("protect", "reload", "return-to-run", "build", "return-to-sport")
+# The additions of the return-to-sport phase, in the order they come (protocol data words them).
+RTS_STEPS = ("fourth-run-day", "long-run", "strides", "hills", "speed")
+# Of those, the ones that change how hard one run is, not how much running there is.
+INTENSITY_STEPS = ("strides", "hills", "speed")
 
 
 class Reference(NamedTuple):
@@ -178,6 +182,36 @@ class GateExtras(NamedTuple):
     cleared: str
 
 
+class RtsStep(NamedTuple):
+    """One addition of the return-to-sport phase: its gate checklist and session wording."""
+
+    step: str
+    name: str
+    gate: tuple[str, ...]
+    session: str
+    source: str
+
+
+class ReturnToSport(NamedTuple):
+    """Rules of the return-to-sport phase (weekly running minutes), with their sources."""
+
+    default_usual_minutes: int
+    usual_minutes_range: tuple[int, int]
+    max_increase_pct: int
+    end_pct: int
+    intensity_pct: int
+    max_run_minutes: int
+    long_run_pct: int
+    surface: str
+    review: str
+    steps: tuple[RtsStep, ...]
+    source: str
+
+    def step(self, step_id: str) -> RtsStep:
+        """The wording of one addition by id."""
+        return next(s for s in self.steps if s.step == step_id)
+
+
 class Protocol(NamedTuple):
     """The whole validated clinical protocol."""
 
@@ -199,6 +233,7 @@ class Protocol(NamedTuple):
     pain_source: str
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]
+    return_to_sport: ReturnToSport
     ambiguous_names: tuple[AmbiguousName, ...] = ()
 
     def phase(self, phase_id: str) -> PhaseText:
@@ -228,6 +263,8 @@ class PlanRequest(NamedTuple):
     week_start: int = 0
     cross: tuple[str, ...] = ()
     bodyweight_support: bool = False
+    # Usual weekly running before the injury, in minutes; None: the protocol's default.
+    usual_minutes: int | None = None
 
 
 class Gate(NamedTuple):
@@ -242,8 +279,11 @@ class Day(NamedTuple):
     """Exactly one entry per calendar day of the plan.
 
     `session` is the day's work in a few words; `gate` is the gate checked before it (on the
-    first day of a phase); `stage` names the loading step of a run or impact day (a walk/run
-    stage id such as ``L3``, or ``impact-double`` / ``impact-single``), None on other days.
+    first day of a phase, or on the rest day before a return-to-sport addition, and on the
+    plan's last day for the final review); `stage` names the loading step of a run or impact
+    day (a walk/run stage id such as ``L3``, ``impact-double`` / ``impact-single``, or in the
+    return-to-sport phase ``rts-easy``, ``rts-long``, ``rts-strides``, ``rts-hills``,
+    ``rts-speed``), None on other days.
     """
 
     date: date
