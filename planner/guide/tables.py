@@ -200,8 +200,15 @@ def key_dates(plan: Plan) -> list[KeyDate]:
         )
         for prev, span in itertools.pairwise(spans)
     ]
+    starts = {span.start for span in spans}
+    found += [
+        KeyDate(date=d.date, label=d.gate.name,
+                detail="checked on this rest day; the next week adds it once every point is met")
+        for d in plan.days if d.gate and d.date not in starts and d.date != plan.end
+    ]
     found.append(KeyDate(date=plan.first_run, label="First walk/run session", detail=""))
-    found.append(KeyDate(date=plan.end, label=spans[-1].gate_name, detail="last day of the plan"))
+    found.append(KeyDate(date=plan.end, label=spans[-1].gate_name,
+                         detail="last day of the plan: no training, the clinician review"))
     return sorted(found, key=lambda k: k["date"])
 
 
@@ -283,9 +290,13 @@ def _day_list(days: Iterable[int]) -> str:
 
 def training_week(plan: Plan) -> str:
     """One sentence on the runner's week: rest days, run days, preferred cross-training."""
-    runs = {d.date.weekday() for d in plan.days if d.kind == "run"}
+    runs = {d.date.weekday() for d in plan.days if d.kind == "run" and d.phase != "return-to-sport"}
+    extra = {d.date.weekday() for d in plan.days if d.kind == "run"} - runs
     text = (f"Rest every {_day_list(plan.request.rest_days)}; bone-loading sessions on "
-            f"{_day_list(runs)}, never two days in a row.")
+            f"{_day_list(runs)}, never two days in a row")
+    # The return-to-sport gate for a 4th run day makes one easy back-to-back pair a week.
+    text += (f" until the return-to-sport gate that adds {_day_list(extra)} as a 4th run day."
+             if extra else ".")
     if plan.request.cross:
         text += (" Preferred cross-training: " + ", ".join(plan.request.cross)
                  + ", where the phase allows it.")
