@@ -168,10 +168,11 @@ SPORT_STAGES = ("rts-easy", "rts-long", "rts-strides", "rts-hills", "rts-speed")
 
 def sport_weeks_of(plan) -> list[dict]:
     """The return-to-sport phase read back from the days, one record per training week: run
-    days, running minutes, a longer run, the intensity stages, and the gate before the week."""
+    days, running minutes, a longer run, the intensity stages, and the gate before the week.
+    The review day after the last week is not a training week and is left out."""
     span = plan.phases[-1]
     weeks = []
-    for _, week in groupby((d for d in plan.days if d.phase == span.id),
+    for _, week in groupby((d for d in plan.days[:-1] if d.phase == span.id),
                            key=lambda d: (d.date - span.start).days // 7):
         week = list(week)
         runs = [d for d in week if d.kind == "run"]

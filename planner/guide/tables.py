@@ -300,4 +300,30 @@ def training_week(plan: Plan) -> str:
     if plan.request.cross:
         text += (" Preferred cross-training: " + ", ".join(plan.request.cross)
                  + ", where the phase allows it.")
+    return text + " " + _usual_volume(plan)
+
+
+def _usual_volume(plan: Plan) -> str:
+    """The usual weekly running the last phase aims at, and whether the runner gave it."""
+    rules = plan.protocol.return_to_sport
+    usual = plan.request.usual_minutes or rules.default_usual_minutes
+    given = ("" if plan.request.usual_minutes else
+             " (not given, so the plan assumes four runs of 45 min a week [R22])")
+    span = plan.phases[-1]
+    weeks: dict[int, int] = {}
+    for d in plan.days:
+        if d.phase == span.id:
+            key = (d.date - span.start).days // 7
+            weeks[key] = weeks.get(key, 0) + d.run_minutes
+    peak = max(weeks.values())
+    text = (f"Usual weekly running before the injury: {usual} min{given}; the "
+            f"{span.name.lower()} phase reaches {peak} min a week ({round(100 * peak / usual)}% "
+            f"of it) before the clinician review [{rules.source}].")
+    if peak > usual * rules.end_pct // 100:
+        text += (" Build already reaches more than that: the last phase holds it rather than "
+                 "dropping it, and adds only what the usual volume allows, one at a time.")
+    elif peak * 100 < usual * (rules.end_pct - rules.max_increase_pct):
+        text += (f" The plan stops at easy runs of at most {rules.max_run_minutes} min [R22]; "
+                 "more running, and whatever waits for a larger share of the usual volume "
+                 "(strides, hills, faster running [R24]), is for the clinician review to plan.")
     return text
