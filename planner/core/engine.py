@@ -239,12 +239,13 @@ def _sport_session(ctx: _Context, week: SportWeek, weekday: int) -> Session:
 
 
 def _run_role(week: SportWeek, runs: list[int], weekday: int) -> str:
-    """"long" for the first run of the week (the day after rest, where BWH puts increases
-    [R22]), the intensity step for the first run with no run day beside it, else "easy"."""
-    if week.long and weekday == runs[0]:
+    """"long" for the week's first run that does not follow a run (normally the day after
+    rest, where BWH puts increases [R22]; never the second of a back-to-back pair), the
+    intensity step for the first other run with no run day beside it, else "easy"."""
+    long = next(d for d in runs if (d - 1) % 7 not in runs) if week.long else None
+    if weekday == long:
         return "long"
-    alone = [d for d in runs if not any((d + s) % 7 in runs for s in (-1, 1))
-             and not (week.long and d == runs[0])]
+    alone = [d for d in runs if not any((d + s) % 7 in runs for s in (-1, 1)) and d != long]
     return week.intensity if week.intensity and alone and weekday == alone[0] else "easy"
 
 
@@ -324,8 +325,9 @@ def _day(
 def _gate_block(gate: Gate, rest_day: bool = False) -> str:
     when = ("check today, before your next session" if rest_day
             else "check before today's session")
+    again = "the last week" if rest_day else "the last week of the previous phase"
     lines = [f"{gate.name.upper()}: {when}. Move on only if every answer is yes; otherwise "
-             "repeat the last week and check again."]
+             f"repeat {again} and check again."]
     lines += [f"- {c}" for c in gate.criteria]
     return "\n".join(lines)
 

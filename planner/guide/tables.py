@@ -23,6 +23,7 @@ from planner.guide.records import (
     KeyDate,
     LoadRow,
     PhaseRow,
+    StepGateRow,
     StageRow,
     WeekRow,
 )
@@ -178,6 +179,9 @@ def phase_row(plan: Plan, span: PhaseSpan, known: set[str]) -> PhaseRow:
         gate_name=span.gate_name,
         gate=span.gate,
         sources=source_keys(text.source, known) if text else (),
+        steps=[StepGateRow(name=d.gate.name, date=d.date, criteria=d.gate.criteria)
+               for d in plan.days if d.gate and span.start < d.date < span.end
+               and d.phase == span.id],
     )
 
 
