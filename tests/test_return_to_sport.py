@@ -3,6 +3,7 @@ clinician review day, and --usual-minutes, over every site, grade and many reque
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date, datetime, timezone
 
@@ -119,6 +120,8 @@ def test_the_final_clinician_review_is_a_calendar_day_in_every_plan(site, grade)
     assert len(final) == 1 and final[0].start == last.date
     assert str(final[0]["UID"]).endswith(f"-{last.date:%Y%m%d}@rtr-planner.invalid")
     assert RULES.review in str(final[0]["DESCRIPTION"])
+    sport = [e for e in events if e.start >= plan.phases[-1].start]
+    assert sport and all(e["CATEGORIES"].cats == ["Return to sport"] for e in sport)
 
 
 def test_a_usual_volume_below_builds_end_gives_a_short_phase_that_holds_it():
@@ -193,6 +196,10 @@ def test_usual_minutes_reach_plan_json_and_read_back(capsys, tmp_path):
     document = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert document["request"]["usual_minutes"] == 240
     assert read_request(document).usual_minutes == 240
+    assert [p["id"] for p in document["phases"]][-1] == "return-to-sport"
+    rows = list(csv.reader((out / "plan.csv").read_text(encoding="utf-8").splitlines()))
+    assert "Plan complete · Clinician review" in rows[-1]
+    assert "Plan complete: clinician review" in rows[-1]
 
 
 def test_old_plan_json_without_usual_minutes_reads_as_the_default():
