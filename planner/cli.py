@@ -75,6 +75,7 @@ GRADE = ParsedType("1-4", REQUEST, "parse_grade")
 DATE = ParsedType("date", REQUEST, "parse_date")
 WEEKDAYS = ParsedType("days", REQUEST, "parse_weekdays", "days")
 WORDS = ParsedType("list", REQUEST, "parse_words")
+MINUTES = ParsedType("minutes", REQUEST, "parse_minutes", "usual_minutes")
 TIME = ParsedType("HH:MM", CALENDAR, "parse_time")
 ZONE = ParsedType("zone", CALENDAR, "parse_tz")
 REMINDER = ParsedType("30m|1h|none", CALENDAR, "parse_reminder")
@@ -238,6 +239,13 @@ def _one_line(exc: click.ClickException) -> str:
 @click.option("--bodyweight-support", is_flag=True,
               help=('The runner has an anti-gravity treadmill: the first six walk/run weeks are '
                     'done on it at 50, 60 … 100% of body weight, then on the ground.'))
+@click.option("--usual-minutes", type=MINUTES,
+              help=("The runner's usual weekly running before the injury, in minutes, 30-900, "
+                    "e.g. 240. The last phase raises weekly running by at most 10% a week to "
+                    "about 75% of it, where normal training may resume, then ends with a "
+                    "clinician review [default: 180, four runs of 45 min: what the Brigham and "
+                    "Women's intermediate stress-fracture schedule settles at, so a runner who "
+                    "gives no figure is never taken past a published schedule]."))
 @click.option("--cleared-by",
               help=('For a surgeon-led case: who cleared the runner for conservative rehab, e.g. '
                     "'Dr Lee, 2026-12-01'; printed in the guide and the calendar."))
@@ -272,7 +280,7 @@ def _one_line(exc: click.ClickException) -> str:
 def plan_command(site: str, grade: int, start: date, name: str, out: Path | None, force: bool,
                  new_calendar: bool, rest_days: tuple[int, ...], run_days: tuple[int, ...] | None, week_start: str,
                  cross: tuple[str, ...] | None, bodyweight_support: bool,
-                 cleared_by: str | None, at: time | None, tz: str | None,
+                 usual_minutes: int | None, cleared_by: str | None, at: time | None, tz: str | None,
                  reminder: timedelta | None, calendar_name: str | None,
                  templates_dir: Path | None, clinic_file: Path | None) -> None:
     """Write plan.ics, guide.md, guide.html, plan.json, plan.csv and diary.csv for one runner."""
@@ -283,7 +291,7 @@ def plan_command(site: str, grade: int, start: date, name: str, out: Path | None
     request = PlanRequest(
         site=site, grade=grade, start=start, athlete=name.strip(), rest_days=rest_days,
         cleared_by=cleared_by, run_days=run_days or (), week_start=0 if week_start.lower() == "mon" else 6,
-        cross=cross or (), bodyweight_support=bodyweight_support,
+        cross=cross or (), bodyweight_support=bodyweight_support, usual_minutes=usual_minutes,
     )
     today = date.today()
     result = plan_folder(request, out, options, force=force, fresh=new_calendar,
@@ -341,8 +349,8 @@ def plan_summary(result: Any) -> str:
     if plan.request.cleared_by:
         lines.append(f"  Cleared for conservative rehab by: {plan.request.cleared_by}")
     for span in plan.phases:
-        lines.append(f"  {span.name:<14} {span.start:%a %d %b %Y} – {span.end:%a %d %b %Y}")
-    lines.append(f"  First run:     {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
+        lines.append(f"  {span.name:<15} {span.start:%a %d %b %Y} – {span.end:%a %d %b %Y}")
+    lines.append(f"  First run:      {plan.first_run:%a %d %b %Y}  ({plan.weeks} weeks in all)")
     if result.changes is not None:
         lines.append(calendar_changes(result.changes))
     lines.append(f"Wrote {path_text(result.out_dir)}/: " + ", ".join(p.name for p in result.written))

@@ -43,9 +43,7 @@ def assert_invariants(plan) -> None:
     assert all(d.kind in KINDS for d in days)
     # At least 12 weeks.
     assert len(days) >= rules.min_plan_weeks * 7
-    # No two loading days in a row.
-    for a, b in zip(days, days[1:]):
-        assert not (a.kind in LOADING_KINDS and b.kind in LOADING_KINDS), (a.date, b.date)
+    _assert_loading_spacing(plan)
     # A rest day in every Monday-Sunday calendar week and in every plan week.
     week_start = plan.request.week_start
     for _, week in groupby(days, key=lambda d: d.date - timedelta((d.date.weekday() - week_start) % 7)):
@@ -61,7 +59,7 @@ def assert_invariants(plan) -> None:
     # Running only once the return-to-run phase has started; impact only while reloading.
     for d in days:
         if d.kind == "run":
-            assert d.phase in ("return-to-run", "build") and d.run_minutes > 0
+            assert d.phase in ("return-to-run", "build", "return-to-sport") and d.run_minutes > 0
         if d.kind == "impact":
             # Sites with no hop test get double-leg plyometrics only.
             assert d.phase == "reload" and (plan.site.hop_test or d.stage == "impact-double")
@@ -74,6 +72,7 @@ def assert_invariants(plan) -> None:
     _assert_protect_spares_the_bone(plan)
     _assert_one_rise_a_week(plan)
     _assert_hop_test(plan)
+    _assert_return_to_sport(plan)
 
 
 def _assert_pain_text(plan: Plan) -> None:
@@ -98,13 +97,40 @@ def _assert_pain_text(plan: Plan) -> None:
         assert not any(r.text in d.details for r in protocol.pain_rules if r not in table)
 
 
+def four_run_start(plan):
+    """The first day of the first week with a 4th run day (after its gate), or None."""
+    gate = next((d for d in plan.days if d.gate and d.gate.name.endswith(": a 4th run day")), None)
+    return None if gate is None else next(
+        d.date for d in plan.days if d.date > gate.date and d.kind != "rest")
+
+
+def _assert_loading_spacing(plan) -> None:
+    """No two loading days in a row before the gate that adds a 4th run day. After it (return
+    to sport only), a pair of easy runs on consecutive days, at most one pair a week, never
+    three loading days in a row, and the second run of a pair is a plain easy run [R22]."""
+    days, allowed = plan.days, four_run_start(plan)
+    for a, b in zip(days, days[1:]):
+        if not (a.kind in LOADING_KINDS and b.kind in LOADING_KINDS):
+            continue
+        assert allowed is not None and a.date >= allowed, (a.date, b.date)
+        assert a.phase == b.phase == "return-to-sport" and a.kind == b.kind == "run"
+        assert b.stage == "rts-easy" and a.stage in ("rts-easy", "rts-long"), (a.date, a.stage)
+    for a, b, c in zip(days, days[1:], days[2:]):
+        assert not all(d.kind in LOADING_KINDS for d in (a, b, c)), a.date
+    for _, week in groupby(days, key=lambda d: d.week):
+        week = list(week)
+        pairs = sum(1 for a, b in zip(week, week[1:]) if a.kind == b.kind == "run")
+        assert pairs <= 1, week[0].date
+
+
 def _assert_weekly_increase(plan) -> None:
     """Within each phase, a week's running minutes are at most the best earlier week's plus the
     protocol's limit (50% in walk/run stages, 10% when building); the first week after a gate
     is not compared with the phase before. Week to week running may rise by more, but only
     straight after a lighter week (one below the best so far), e.g. 36, 24 (lighter), 48."""
     rules = plan.protocol.rules
-    limits = {"return-to-run": rules.max_run_increase_pct, "build": rules.max_build_increase_pct}
+    limits = {"return-to-run": rules.max_run_increase_pct, "build": rules.max_build_increase_pct,
+              "return-to-sport": plan.protocol.return_to_sport.max_increase_pct}
     for phase, limit in limits.items():
         span = next(p for p in plan.phases if p.id == phase)
         in_phase = (d for d in plan.days if d.phase == phase)
@@ -125,11 +151,19 @@ def _assert_gates(plan) -> None:
         day = next(d for d in plan.days if d.date == span.start)
         assert day.gate is not None and day.kind not in LOADING_KINDS
         assert day.gate.name == prev.gate_name and day.gate.criteria == prev.gate
+    # The final review: the last phase's gate, on the plan's last day, a rest day.
+    last, final = plan.days[-1], plan.phases[-1]
+    assert last.kind == "rest" and last.gate is not None
+    assert (last.gate.name, last.gate.criteria) == (final.gate_name, final.gate)
+    for day in (d for d in plan.days if d.gate):
+        assert day.kind not in LOADING_KINDS
         assert day.title == f"{day.gate.label} · {day.session}"
         assert day.gate.name.startswith(day.gate.label + ":")
-        assert any(m.date == span.start for m in plan.milestones)
+        assert any(m.date == day.date and m.name == day.gate.name for m in plan.milestones)
+    steps = sum(1 for d in plan.days if d.gate and d.phase == "return-to-sport"
+                and d.date != plan.phases[-1].start and d is not last)
     changes = sum(1 for a, b in zip(plan.days, plan.days[1:]) if a.weight_bearing != b.weight_bearing)
-    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) - 1 + changes
+    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) + steps + changes
 
 
 # Words that let a runner walk freely or train on the feet: never on a day on crutches or in
@@ -189,6 +223,8 @@ def _assert_stages(plan) -> None:
             assert d.stage in IMPACT_LEVELS
         elif d.kind == "run" and d.phase == "build":
             assert d.stage and d.stage.startswith("B"), (d.date, d.stage)
+        elif d.kind == "run" and d.phase == "return-to-sport":
+            assert d.stage in SPORT_STAGES, (d.date, d.stage)
         else:
             assert d.stage is None, (d.date, d.kind, d.stage)
     assert order == sorted(order) and order
@@ -212,18 +248,10 @@ def _assert_stages(plan) -> None:
     assert rungs == sorted(rungs)
 
 
-# Build's last week still adds strides beside its longer runs; another change moves strides
-# into a return-to-sport phase after Build. Until it is merged, that one week is let through.
-KNOWN_BUILD_STRIDES = {"minutes", "intensity"}
-
-
 def _assert_one_rise_a_week(plan) -> None:
     """Across consecutive training weeks at most one load variable rises
     (planner.core.load defines them)."""
-    build = next(p for p in plan.phases if p.id == "build")
     for start, rose in rises_by_week(plan):
-        if start > build.end - timedelta(days=7) and rose == KNOWN_BUILD_STRIDES:
-            continue
         assert len(rose) <= 1, (start, sorted(rose))
 
 
@@ -245,6 +273,60 @@ def _assert_hop_test(plan) -> None:
     assert [d.date for d in tests] == [last_loading]
     if plan.site.risk == "high":
         assert gate.index(extras.high_risk) < gate.index(extras.hop_test)
+
+
+SPORT_STAGES = ("rts-easy", "rts-long", "rts-strides", "rts-hills", "rts-speed")
+
+
+def sport_weeks_of(plan) -> list[dict]:
+    """The return-to-sport phase read back from the days, one record per training week: run
+    days, running minutes, a longer run, the intensity stages, and the gate before the week.
+    The review day after the last week is not a training week and is left out."""
+    span = plan.phases[-1]
+    weeks = []
+    for _, week in groupby((d for d in plan.days[:-1] if d.phase == span.id),
+                           key=lambda d: (d.date - span.start).days // 7):
+        week = list(week)
+        runs = [d for d in week if d.kind == "run"]
+        before = next(d for d in reversed(plan.days) if d.date < week[0].date and d.kind == "rest"
+                      ) if weeks else None
+        weeks.append({
+            "start": week[0].date, "runs": len(runs), "minutes": sum(d.run_minutes for d in runs),
+            "long": any(d.stage == "rts-long" for d in runs),
+            "intensity": {d.stage for d in runs} - {"rts-easy", "rts-long"},
+            "gate": before.gate if before is not None else None,
+            "full": len(week) == 7,
+        })
+    return weeks
+
+
+def _assert_return_to_sport(plan) -> None:
+    """Each week of the phase changes at most one thing against the week before (run days,
+    a longer run, a new intensity, or rising minutes), and a week that adds something holds the
+    minutes and has its own gate on the rest day before it; intensity only from
+    `intensity_pct` of the usual volume; the week after Build rises at most 10% over it."""
+    rules = plan.protocol.return_to_sport
+    usual = plan.request.usual_minutes or rules.default_usual_minutes
+    build = [d for d in plan.days if d.phase == "build"][-7:]
+    previous = {"runs": 3, "minutes": sum(d.run_minutes for d in build), "long": False,
+                "intensity": set()}
+    best = previous["minutes"]
+    for week in sport_weeks_of(plan):
+        added = [week["runs"] > previous["runs"], week["long"] and not previous["long"],
+                 bool(week["intensity"] - previous["intensity"])]
+        rose = week["minutes"] > previous["minutes"]
+        assert sum(added) + rose <= 1 or not week["full"], week
+        assert week["minutes"] <= best * (100 + rules.max_increase_pct) / 100, week
+        if any(added):
+            assert week["gate"] is not None and week["gate"].label.startswith("Gate "), week
+            assert week["minutes"] <= previous["minutes"], week
+        else:
+            assert week["gate"] is None, week
+        if week["intensity"]:
+            assert best * 100 >= usual * rules.intensity_pct, week
+        assert week["runs"] >= previous["runs"] or not week["full"], week
+        best = max(best, week["minutes"])
+        previous = week
 
 
 # --- what the file must say, stated independently of planner.ics -----------------------

@@ -127,10 +127,13 @@ def test_high_risk_sites_start_with_a_gentler_stage(protocol):
     assert first_high.run_minutes == 5 and first_high.walk_minutes == 20
 
 
-def test_build_has_strides_only_in_the_final_week(protocol):
+def test_build_raises_duration_only_and_strides_wait_for_their_gate(protocol):
     plan = make_plan(protocol, "tibia-posteromedial", 2, date(2026, 3, 2))
-    strides = [d for d in plan.days if "strides" in d.title]
-    assert len(strides) == 1 and strides[0].date > plan.end - timedelta(days=7)
+    assert not any("strides" in d.title for d in plan.days if d.phase == "build")
+    gate = next(d for d in plan.days if d.gate and d.gate.name.endswith(": strides"))
+    strides = [d for d in plan.days if d.stage == "rts-strides"]
+    assert strides and all(d.date > gate.date for d in strides)
+    assert all(d.phase == "return-to-sport" for d in strides)
 
 
 @pytest.mark.parametrize("site,grade", [(s, g) for s, g in CASES if s.startswith("femoral-neck")])
@@ -305,7 +308,9 @@ def test_preferences_are_honoured_or_refused(site, grade, start, rest, run_days,
     assert len(rest) <= 3 and _fits(rest, run_days or set(range(7)))
     assert_invariants(plan)
     for d in plan.days:
-        assert (d.date.weekday() in rest) == (d.kind == "rest") or d.phase == "protect"
+        # The plan's last day, the clinician review, has no training whatever its weekday.
+        assert ((d.date.weekday() in rest) == (d.kind == "rest") or d.phase == "protect"
+                or d == plan.days[-1])
         if d.kind in LOADING_KINDS and run_days:
             assert d.date.weekday() in run_days
         used = _modality(d.title)

@@ -23,7 +23,7 @@ STARTS = (date(2026, 12, 28), date(2028, 2, 29))
 TOP_KEYS = ["schema", "protocol_version", "request", "site", "grade", "summary",
             "phases", "days", "milestones"]
 REQUEST_KEYS = ["site", "grade", "start", "athlete", "rest_days", "run_days", "week_start",
-                "cross", "bodyweight_support", "cleared_by"]
+                "cross", "bodyweight_support", "cleared_by", "usual_minutes"]
 SITE_KEYS = ["id", "name", "risk", "bone"]
 GRADE_KEYS = ["number", "name"]
 SUMMARY_KEYS = ["start", "first_run", "end", "weeks", "days", "weight_bearing"]
@@ -115,7 +115,7 @@ def test_values_match_the_plan() -> None:
     assert doc["request"] == {"site": "metatarsal", "grade": 2, "start": "2026-12-28",
                               "athlete": "Ana", "rest_days": ["sunday"], "run_days": [],
                               "week_start": "monday", "cross": [], "bodyweight_support": False,
-                              "cleared_by": None}
+                              "cleared_by": None, "usual_minutes": None}
     assert doc["site"] == {"id": plan.site.id, "name": plan.site.name,
                            "risk": plan.site.risk, "bone": plan.site.bone}
     assert doc["grade"] == {"number": 2, "name": plan.grade.name}

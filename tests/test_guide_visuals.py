@@ -102,14 +102,18 @@ def test_chart_has_one_stacked_bar_per_week_scaled_to_its_total(plan):
     bars = [g for g in root.iter(f"{SVG}g") if g.find(f"{SVG}title") is not None]
     loads = weekly_load(plan)
     assert len(bars) == len(loads)
-    heights = {}
+    heights, rects = {}, {}
     for bar, load in zip(bars, loads):
         assert bar.find(f"{SVG}title").text.startswith(f"Week {load.week}: ")
         heights[load.week] = sum(float(r.get("height")) for r in bar.iter(f"{SVG}rect"))
+        rects[load.week] = len(list(bar.iter(f"{SVG}rect")))
     busiest = max(loads, key=lambda load: load.total)
     scale = heights[busiest.week] / busiest.total
     for load in loads:
-        assert heights[load.week] == pytest.approx(load.total * scale, abs=0.25)
+        # Each height is written to 0.1: up to 0.05 off per rectangle, in this bar and in the
+        # busiest one that sets the scale.
+        slack = 0.05 * (rects[load.week] + rects[busiest.week])
+        assert heights[load.week] == pytest.approx(load.total * scale, abs=slack)
 
 
 def test_chart_marks_phases_gates_axes_and_legend(plan):

@@ -493,7 +493,9 @@ def test_guides_describe_the_runners_week_and_treadmill():
         assert "from 50% to 100% of body weight, then on the ground" in doc
     plain = render_markdown(make_plan("tibia-posteromedial", 1, date(2026, 3, 2)))
     assert "Anti-gravity treadmill:" not in plain
-    assert "Rest every Sunday; bone-loading sessions on Tuesday, Thursday and Saturday" in squash(plain)
+    assert ("Rest every Sunday; bone-loading sessions on Tuesday, Thursday and Saturday, never "
+            "two days in a row until the return-to-sport gate that adds Monday as a 4th run "
+            "day.") in squash(plain)
 
 
 def test_both_guides_from_one_context_match_the_separate_renders():

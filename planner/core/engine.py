@@ -9,8 +9,14 @@ day offset k (0 = the day after rest … 6 = the rest day) decides the session:
     reload   cross  str/impact cross    strength   cross/imp strength   rest
     run      cross  run        strength run        cross     run        rest
     build    cross  run        strength run        cross     run        rest
+    sport    cross  run        strength run        cross     run        rest
+     + 4th   run    run        strength run        cross     run        rest
 
-so loading days (run, impact) are never adjacent, even across weeks and phase changes.
+so loading days (run, impact) are never adjacent, even across weeks and phase changes, until
+the return-to-sport gate that adds a 4th run day: from then on the day after the rest day is
+a run too, one easy back-to-back pair a week (`planner.core.sport` has the weekly numbers).
+Return-to-sport additions are gated on the rest day before their week; the final clinician
+review is the plan's last day, the day after the last full week, with no training.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from planner.core.bearing import GATE_LABEL, bearing_changes, bearing_gate, stat
 from planner.core.load import LOADING_MODALITIES, build_stage_id
 from planner.core.filled import fill
 from planner.core.models import (
-    LOADING_KINDS, Day, Gate, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site, Stage,
+    LOADING_KINDS, Day, Gate, Milestone, PhaseSpan, Plan, PlanRequest, Protection, Protocol, Site,
+    Stage,
 )
 from planner.core.sessions import Session
 from planner.core.request import check_request
-from planner.core.week import WeekPattern, choose_pattern
+from planner.core.sport import SportWeek, sport_weeks
+from planner.core.week import WeekPattern, choose_pattern, fourth_run_day
 
 class _Context(NamedTuple):
     """Everything the day-by-day scheduler needs, resolved once."""
@@ -41,6 +49,9 @@ class _Context(NamedTuple):
     # (first day, status) of each weight-bearing status, ending with full weight-bearing.
     bearing: tuple[tuple[date, str], ...]
     reload: tuple[_ReloadWeek, ...] = ()
+    # Return to sport: the weekday a 4th run day goes on (None: no room), and the weeks.
+    fourth: int | None = None
+    sport: tuple[SportWeek, ...] = ()
 
 
 class _ReloadWeek(NamedTuple):
@@ -65,6 +76,7 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
     ctx = _Context(request, protocol, site, protection, pattern,
                    tuple(_run_schedule(protocol, site, request.bodyweight_support)),
                    bearing_changes(request.start, protection, pattern.anchor))
+    ctx = _with_sport(ctx)
     spans = _phase_spans(ctx)
     reload = next(s for s in spans if s.id == "reload")
     ctx = ctx._replace(reload=_reload_plan(ctx, ((reload.end - reload.start).days + 1) // 7))
@@ -81,6 +93,16 @@ def build_plan(request: PlanRequest, protocol: Protocol, today: date | None = No
         pain_rules=pain.lines(protocol, site.id),
         protocol=protocol,
     )
+
+
+def _with_sport(ctx: _Context) -> _Context:
+    """Add the return-to-sport weeks, from Build's last week and the runner's usual volume."""
+    rules = ctx.protocol.return_to_sport
+    fourth = fourth_run_day(ctx.pattern, ctx.request.run_days)
+    usual = ctx.request.usual_minutes or rules.default_usual_minutes
+    weeks = sport_weeks(rules, usual, len(ctx.pattern.loading),
+                        ctx.protocol.rules.build_run_minutes[-1], fourth is not None)
+    return ctx._replace(fourth=fourth, sport=weeks)
 
 
 def _week_start_on_or_after(day: date, anchor: int) -> date:
@@ -131,11 +153,11 @@ def _phase_spans(ctx: _Context) -> tuple[PhaseSpan, ...]:
     # Room for a week of walking, double-leg impact and (with a hop test) single-leg hops.
     run = max(run, reload + timedelta(weeks=_min_reload_weeks(ctx)))
     build = run + timedelta(weeks=len(ctx.schedule))
-    end = build + timedelta(weeks=len(ctx.protocol.rules.build_run_minutes)) - timedelta(days=1)
-    # The plan ends on a rest day, so its last calendar week has one too; with a run day
-    # straight after the rest day that run is dropped from the final week.
-    end = _last_weekday_in(end, ctx.pattern.rest)
-    bounds = [start, reload, run, build, end + timedelta(days=1)]
+    sport = build + timedelta(weeks=len(ctx.protocol.rules.build_run_minutes))
+    # The plan ends the day after its last full week: the final clinician review, a day
+    # without training (a free day, so never beside a run that would make it loading).
+    end = sport + timedelta(weeks=len(ctx.sport))
+    bounds = [start, reload, run, build, sport, end + timedelta(days=1)]
     return tuple(
         PhaseSpan(
             id=text.id, name=text.name, aim=text.aim,
@@ -171,15 +193,37 @@ def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
     # phases themselves start on the pattern's anchor day.
     first_week = start - timedelta(days=(start.weekday() - ctx.request.week_start) % 7)
     days = []
+    step_gates = _step_gates(ctx, spans)
     for index, span in enumerate(spans):
         phase_week_start = _week_start_on_or_after(span.start, ctx.pattern.anchor)
         for n in range((span.end - span.start).days + 1):
             day = span.start + timedelta(days=n)
-            session = _session(ctx, span, day, (day - phase_week_start).days // 7)
             gate = spans[index - 1].gate_check if index and day == span.start else None
-            days.append(_day(day, span, 1 + (day - first_week).days // 7, session,
-                             gate or _bearing_gate(ctx, day), ctx))
+            if day == spans[-1].end:
+                gate, session = spans[-1].gate_check, sessions.review(
+                    ctx.protocol.return_to_sport.review)
+            else:
+                session = _session(ctx, span, day, (day - phase_week_start).days // 7)
+                gate = step_gates.get(day, gate) or _bearing_gate(ctx, day)
+            days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate, ctx))
     return days
+
+
+def _step_gates(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> dict[date, Gate]:
+    """Each return-to-sport addition's gate, on the last rest day before its week.
+
+    Numbered on from the phase gates (Gate 1 … 4), in the order the additions come.
+    """
+    rules, sport = ctx.protocol.return_to_sport, spans[-1]
+    gates: dict[date, Gate] = {}
+    for i, week in enumerate(ctx.sport):
+        if week.step is None:
+            continue
+        text = rules.step(week.step)
+        label = f"Gate {len(spans) + len(gates)}"
+        before = _last_weekday_in(sport.start + timedelta(weeks=i, days=-1), ctx.pattern.rest)
+        gates[before] = Gate(label=label, name=f"{label}: {text.name}", criteria=text.gate)
+    return gates
 
 
 def _bearing_gate(ctx: _Context, day: date) -> Gate | None:
@@ -211,11 +255,44 @@ def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:
         stage, count = ctx.schedule[week]
         run = sessions.run_session(stage, _bodyweight(ctx, week))
         return _loading_week_day(ctx, load, free, count, run)
+    if span.id == "return-to-sport":
+        return _sport_session(ctx, ctx.sport[week], weekday)
+    # Build raises duration only: strides are the return-to-sport phase's, behind a gate.
     minutes = ctx.protocol.rules.build_run_minutes
-    strides = day == _last_weekday_in(span.end, pattern.loading)
-    run = sessions.build_run(minutes[week], strides)._replace(
-        stage=build_stage_id(week), intensity="strides" if strides else None)
+    run = sessions.build_run(minutes[week], False)._replace(stage=build_stage_id(week))
     return _loading_week_day(ctx, load, free, len(pattern.loading), run)
+
+
+def _sport_session(ctx: _Context, week: SportWeek, weekday: int) -> Session:
+    """A return-to-sport day: the week's runs in their roles, strength and cross between."""
+    pattern = ctx.pattern
+    runs = sorted((*pattern.loading, *((ctx.fourth,) if week.runs > len(pattern.loading) else ())),
+                  key=pattern.offset)
+    if weekday in runs:
+        rules = ctx.protocol.return_to_sport
+        role = _run_role(week, runs, weekday)
+        minutes = week.long_minutes(rules) if role == "long" else week.easy
+        paired = any((weekday + d) % 7 in runs for d in (-1, 1))
+        return sessions.sport_run(minutes, role, rules, paired)
+    free = [d for d in pattern.free if d not in runs]
+    # Strength stays on the weekday it had in Build while that day is free.
+    usual = pattern.free[len(pattern.free) // 2]
+    strength = usual if usual in free else free[len(free) // 2]
+    if weekday == strength and len(free) > 1:
+        return sessions.loading_strength(ctx.site, single_leg=ctx.reload[-1].single_leg)
+    others = [d for d in free if d != strength or len(free) == 1]
+    return sessions.loading_cross(_modality(ctx, "loading", others.index(weekday)), ctx.protocol)
+
+
+def _run_role(week: SportWeek, runs: list[int], weekday: int) -> str:
+    """"long" for the week's first run that does not follow a run (normally the day after
+    rest, where BWH puts increases [R22]; never the second of a back-to-back pair), the
+    intensity step for the first other run with no run day beside it, else "easy"."""
+    long = next(d for d in runs if (d - 1) % 7 not in runs) if week.long else None
+    if weekday == long:
+        return "long"
+    alone = [d for d in runs if not any((d + s) % 7 in runs for s in (-1, 1)) and d != long]
+    return week.intensity if week.intensity and alone and weekday == alone[0] else "easy"
 
 
 def _bodyweight(ctx: _Context, week: int) -> int | None:
@@ -311,7 +388,7 @@ def _day(
     protocol, request = ctx.protocol, ctx.request
     parts = [session.details]
     if gate is not None:
-        parts.append(_gate_block(gate))
+        parts.append(_gate_block(gate, session.kind == "rest"))
     parts.append(_pain_block(protocol, session.kind, ctx.site.id,
                              pain.step_kind(span.id, session.stage)))
     parts.append(f"Phase: {span.name}, plan week {week}.")
@@ -326,12 +403,15 @@ def _day(
     )
 
 
-def _gate_block(gate: Gate) -> str:
-    lines = [f"{gate.name.upper()}: check before today's session. Move on only if every "
-             "answer is yes; otherwise repeat the last week of the previous phase and check again."]
+def _gate_block(gate: Gate, rest_day: bool = False) -> str:
+    when = ("check today, before your next session" if rest_day
+            else "check before today's session")
+    again = "the last week" if rest_day else "the last week of the previous phase"
+    lines = [f"{gate.name.upper()}: {when}. Move on only if every answer is yes; otherwise "
+             f"repeat {again} and check again."]
     if gate.label == GATE_LABEL:
-        lines[0] = (f"{gate.name.upper()}: check before today's session. Change only if every "
-                    "answer is yes; otherwise stay as you are for another week and check again.")
+        lines[0] = (f"{gate.name.upper()}: {when}. Change only if every answer is yes; "
+                    "otherwise stay as you are for another week and check again.")
     lines += [f"- {c}" for c in gate.criteria]
     return "\n".join(lines)
 
@@ -368,12 +448,9 @@ def _ensure_calendar_week_rest(days: list[Day], protocol: Protocol, week_start: 
 
 
 def _milestones(spans: tuple[PhaseSpan, ...], days: tuple[Day, ...]) -> tuple[Milestone, ...]:
-    found = [Milestone(span.start, prev.gate_name, " ".join(prev.gate))
-             for prev, span in zip(spans, spans[1:])]
-    found += [Milestone(d.date, d.gate.name, " ".join(d.gate.criteria))
-              for d in days if d.gate and d.gate.label == GATE_LABEL]
+    """Every gate day (phase gates, return-to-sport additions, the final review) and the first
+    run, in date order."""
+    found = [Milestone(d.date, d.gate.name, " ".join(d.gate.criteria)) for d in days if d.gate]
     first_run = next(d.date for d in days if d.kind == "run")
     found.append(Milestone(first_run, "First run", "First walk/run bone-loading session."))
-    last = spans[-1]
-    found.append(Milestone(last.end, last.gate_name, " ".join(last.gate)))
     return tuple(sorted(found, key=lambda m: m.date))

@@ -57,6 +57,10 @@ class WeekLoad(NamedTuple):
     single_leg: bool
 
 
+# The run roles of the return-to-sport phase (stage ids ``rts-<role>``).
+SPORT_ROLES = ("easy", "long", "strides", "hills", "speed")
+
+
 def build_stage_id(week: int) -> str:
     """The stage id of build week `week` (0-based): B1, B2, ..."""
     return f"B{week + 1}"
@@ -68,6 +72,10 @@ def stage_ladder(protocol: Protocol) -> dict[str, int]:
     runs += [build_stage_id(i) for i in range(len(protocol.rules.build_run_minutes))]
     ladder = dict(IMPACT_LEVELS)
     ladder.update({sid: len(IMPACT_LEVELS) + i for i, sid in enumerate(runs)})
+    # Return-to-sport runs are roles within a week (easy, long, strides …), not a further
+    # stage: they share Build's last rung, and what they add is counted as minutes, run days
+    # or intensity.
+    ladder.update({f"rts-{role}": ladder[runs[-1]] for role in SPORT_ROLES})
     return ladder
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 KINDS = ("run", "impact", "cross", "strength", "rest")
 LOADING_KINDS = frozenset({"run", "impact"})
-PHASE_IDS = ("protect", "reload", "return-to-run", "build")
+PHASE_IDS = ("protect", "reload", "return-to-run", "build", "return-to-sport")
 # Weight-bearing statuses, most protected first: on crutches with no weight through the injured
 # leg, on crutches with part of the weight, walking in a boot, and ordinary walking.
 WEIGHT_BEARING = ("non", "partial", "boot", "full")
@@ -34,6 +34,10 @@ PAIN_SHOW = ("reminder", "rest")
 # The kinds of stage "one stage back" is defined for (see `PainSteps`).
 STEP_KINDS = ("protect", "reload-walk", "impact-double", "impact-single", "walk-run", "build",
               "return-to-sport")
+# The additions of the return-to-sport phase, in the order they come (protocol data words them).
+RTS_STEPS = ("fourth-run-day", "long-run", "strides", "hills", "speed")
+# Of those, the ones that change how hard one run is, not how much running there is.
+INTENSITY_STEPS = ("strides", "hills", "speed")
 
 
 class Reference(NamedTuple):
@@ -292,6 +296,36 @@ class ImpactText(NamedTuple):
     high_risk: str
 
 
+class RtsStep(NamedTuple):
+    """One addition of the return-to-sport phase: its gate checklist and session wording."""
+
+    step: str
+    name: str
+    gate: tuple[str, ...]
+    session: str
+    source: str
+
+
+class ReturnToSport(NamedTuple):
+    """Rules of the return-to-sport phase (weekly running minutes), with their sources."""
+
+    default_usual_minutes: int
+    usual_minutes_range: tuple[int, int]
+    max_increase_pct: int
+    end_pct: int
+    intensity_pct: int
+    max_run_minutes: int
+    long_run_pct: int
+    surface: str
+    review: str
+    steps: tuple[RtsStep, ...]
+    source: str
+
+    def step(self, step_id: str) -> RtsStep:
+        """The wording of one addition by id."""
+        return next(s for s in self.steps if s.step == step_id)
+
+
 class Protocol(NamedTuple):
     """The whole validated clinical protocol."""
 
@@ -311,6 +345,7 @@ class Protocol(NamedTuple):
     pain_steps: PainSteps
     bone_health: tuple[tuple[str, str], ...]
     references: tuple[Reference, ...]
+    return_to_sport: ReturnToSport
     ambiguous_names: tuple[AmbiguousName, ...] = ()
     weight_bearing: tuple[WeightBearing, ...] = ()
     impact: ImpactText | None = None
@@ -346,6 +381,8 @@ class PlanRequest(NamedTuple):
     week_start: int = 0
     cross: tuple[str, ...] = ()
     bodyweight_support: bool = False
+    # Usual weekly running before the injury, in minutes; None: the protocol's default.
+    usual_minutes: int | None = None
 
 
 class Gate(NamedTuple):
@@ -360,13 +397,15 @@ class Day(NamedTuple):
     """Exactly one entry per calendar day of the plan.
 
     `session` is the day's work in a few words; `gate` is the gate checked before it (on the
-    first day of a phase, or the day weight-bearing changes); `weight_bearing` is one of
+    first day of a phase, the day weight-bearing changes, the rest day before a return-to-sport
+    addition, and the plan's last day for the final review); `weight_bearing` is one of
     `WEIGHT_BEARING`, the status the whole day keeps; `stage` names the loading step of a run
-    or impact day (a walk/run stage id such as ``L3``, a build week such as ``B2``, or
-    ``impact-double`` / ``impact-single`` / ``hop-test``), None on other days. `modality` is
-    the cross-training on a cross day, `single_leg` marks single-leg strength work and
-    `intensity` names faster work (``strides``): what `planner.core.load` reads to tell which
-    load rose.
+    or impact day (a walk/run stage id such as ``L3``, a build week such as ``B2``,
+    ``impact-double`` / ``impact-single`` / ``hop-test``, or in the return-to-sport phase
+    ``rts-easy``, ``rts-long``, ``rts-strides``, ``rts-hills``, ``rts-speed``), None on other
+    days. `modality` is the cross-training on a cross day, `single_leg` marks single-leg
+    strength work and `intensity` names faster work (``strides``): what `planner.core.load`
+    reads to tell which load rose.
     """
 
     date: date

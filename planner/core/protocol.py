@@ -31,11 +31,15 @@ from planner.core.models import (
     PainCondition,
     PainRule,
     PainSteps,
+    PHASE_IDS,
     PhaseText,
     Protection,
     Protocol,
     Reference,
     Referral,
+    ReturnToSport,
+    RTS_STEPS,
+    RtsStep,
     Rules,
     Site,
     Stage,
@@ -183,6 +187,7 @@ def parse_protocol(raw: dict[str, Any], source: str = "<protocol>") -> Protocol:
         pain_steps=_pain_steps(r, r.get(raw, "pain_steps", dict, "protocol")),
         bone_health=tuple(tuple(item) for item in r.get(raw, "bone_health", list, "protocol")),
         references=references,
+        return_to_sport=_return_to_sport(r, r.get(raw, "return_to_sport", dict, "protocol")),
         ambiguous_names=tuple(_ambiguous(r, a, f"ambiguous_names[{i}]")
                               for i, a in enumerate(raw.get("ambiguous_names", []))),
         weight_bearing=_weight_bearing(r, r.get(raw, "weight_bearing", dict, "protocol")),
@@ -269,6 +274,31 @@ def _rules(r: _Reader, t: dict[str, Any]) -> Rules:
     build = r.get(t, "build_run_minutes", list, "rules")
     r.check(all(isinstance(m, int) and m > 0 for m in build), "rules.build_run_minutes: positive integers")
     return Rules(**ints, build_run_minutes=tuple(build), source=r.get(t, "source", str, "rules"))
+
+
+def _return_to_sport(r: _Reader, t: dict[str, Any]) -> ReturnToSport:
+    """The return-to-sport rules; the additions must be exactly `RTS_STEPS`, in that order."""
+    path = "return_to_sport"
+    ints = {k: r.get(t, k, int, path) for k in (
+        "default_usual_minutes", "max_increase_pct", "end_pct", "intensity_pct",
+        "max_run_minutes", "long_run_pct")}
+    low, high = _pair(r, t, "usual_minutes_range", path)
+    r.check(0 < low <= ints["default_usual_minutes"] <= high,
+            f"{path}: default_usual_minutes must lie within usual_minutes_range")
+    r.check(0 < ints["intensity_pct"] <= ints["end_pct"] <= 100,
+            f"{path}: need 0 < intensity_pct <= end_pct <= 100")
+    steps = tuple(
+        RtsStep(step=r.get(s, "step", str, f"{path}.steps[{i}]"),
+                name=r.get(s, "name", str, f"{path}.steps[{i}]"),
+                gate=tuple(r.get(s, "gate", list, f"{path}.steps[{i}]")),
+                session=r.get(s, "session", str, f"{path}.steps[{i}]"),
+                source=r.get(s, "source", str, f"{path}.steps[{i}]"))
+        for i, s in enumerate(r.get(t, "steps", list, path)))
+    r.check(tuple(s.step for s in steps) == RTS_STEPS,
+            f"{path}.steps: must be {', '.join(RTS_STEPS)} in that order")
+    return ReturnToSport(**ints, usual_minutes_range=(low, high),
+                         surface=r.get(t, "surface", str, path), review=r.get(t, "review", str, path),
+                         steps=steps, source=r.get(t, "source", str, path))
 
 
 def _cross_training(r: _Reader, t: dict[str, Any]) -> CrossTraining:
@@ -546,8 +576,8 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
     for path, field in _record_sources(protocol):
         r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
     r.check([g.number for g in protocol.grades] == [1, 2, 3, 4], "grades: must be numbered 1, 2, 3, 4")
-    r.check([p.id for p in protocol.phases] == ["protect", "reload", "return-to-run", "build"],
-            "phases: must be protect, reload, return-to-run, build in that order")
+    r.check(tuple(p.id for p in protocol.phases) == PHASE_IDS,
+            f"phases: must be {', '.join(PHASE_IDS)} in that order")
     _check_risk_order(r, protocol)
 
 
@@ -565,7 +595,10 @@ def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:
     found += [("pain_steps.sources", protocol.pain_steps.sources)]
     found += [(f"pain_steps.back.{b.kind}.sources", b.sources) for b in protocol.pain_steps.back]
     found += [("cross_training.source", protocol.cross_training.source),
-              ("bodyweight_support.source", protocol.bodyweight_source)]
+              ("bodyweight_support.source", protocol.bodyweight_source),
+              ("return_to_sport.source", protocol.return_to_sport.source)]
+    found += [(f"return_to_sport.steps[{i}].source", s.source)
+              for i, s in enumerate(protocol.return_to_sport.steps)]
     found += [(f"bone_health[{i}]", item[1]) for i, item in enumerate(protocol.bone_health)]
     found += [(f"weight_bearing.{b.status}.source", b.source) for b in protocol.weight_bearing]
     return found

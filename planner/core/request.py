@@ -70,6 +70,15 @@ def parse_weekdays(text: str, param: str) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
+def parse_minutes(text: str, param: str = "usual_minutes") -> int:
+    """A whole number of minutes, e.g. 180 (the range is `check_request`'s, from the protocol)."""
+    text = str(text).strip()
+    if not text.isascii() or not text.isdigit():
+        raise RequestError(param, f"'{text}' is not a whole number of minutes; give the usual "
+                                  "weekly running before the injury, e.g. 180.")
+    return int(text)
+
+
 def parse_words(text: str) -> tuple[str, ...]:
     """A comma-separated list of words, trimmed and lower-cased, each once, empty parts left out."""
     return tuple(dict.fromkeys(p.strip().lower() for p in str(text).split(",") if p.strip()))
@@ -122,6 +131,7 @@ def check_request(request: PlanRequest, protocol: Protocol, today: date | None) 
     if request.grade not in (1, 2, 3, 4):
         raise RequestError("grade", f"MRI grade must be 1, 2, 3 or 4, not {request.grade}.")
     _check_weekdays(request)
+    _check_usual_minutes(request.usual_minutes, protocol)
     check_text("name", request.athlete)
     check_text("cleared_by", request.cleared_by or "")
     known = dict(protocol.cross_training.modalities)
@@ -167,6 +177,20 @@ def check_clearance(text: str, today: date) -> date:
                            f"{'in the future' if cleared > today else 'more than a year ago'}; "
                            f"give the date of a clearance within the last year, {example}.")
     return cleared
+
+
+def _check_usual_minutes(minutes: object, protocol: Protocol) -> None:
+    """The usual weekly running, when given, is whole minutes in the protocol's range."""
+    if minutes is None:
+        return
+    low, high = protocol.return_to_sport.usual_minutes_range
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise RequestError("usual_minutes", f"'{minutes}' is not a whole number of minutes; "
+                                            "give the usual weekly running, e.g. 180.")
+    if not low <= minutes <= high:
+        raise RequestError("usual_minutes", f"{minutes} minutes a week is outside {low}-{high}; "
+                           "give the usual weekly running before the injury in minutes, e.g. "
+                           "180 for four 45-minute runs.")
 
 
 def _check_weekdays(request: PlanRequest) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from planner.core.models import Protocol, Site, Stage, WeightBearing
+from planner.core.models import Protocol, ReturnToSport, Site, Stage, WeightBearing
 
 CROSS_MINUTES = 30
 STRENGTH_MINUTES = 30
@@ -163,6 +163,31 @@ def build_run(minutes: int, strides: bool) -> Session:
         f"Easy continuous run, {minutes} min, conversational effort, flat route.{extra}",
         run_minutes=minutes, total_minutes=minutes,
     )
+
+
+def sport_run(minutes: int, role: str, rules: ReturnToSport, paired: bool) -> Session:
+    """A return-to-sport run: "easy", "long" (the week's longer run) or an intensity step id.
+
+    Every run is easy and on flat, forgiving ground unless the role says otherwise; a run
+    beside another run (the back-to-back pair a 4th run day brings) says so.
+    """
+    titles = {"easy": f"Run {minutes} min easy", "long": f"Longer run {minutes} min easy",
+              "strides": f"Run {minutes} min + strides", "hills": f"Run {minutes} min + short hills",
+              "speed": f"Run {minutes} min + 4×1 min faster"}
+    parts = [f"Continuous run, {minutes} min, easy and conversational unless this says "
+             f"otherwise. {rules.surface}"]
+    if role != "easy":
+        parts.append(rules.step("long-run" if role == "long" else role).session)
+    if paired:
+        parts.append(rules.step("fourth-run-day").session)
+    return Session("run", titles[role], " ".join(parts), run_minutes=minutes,
+                   total_minutes=minutes, stage=f"rts-{role}",
+                   intensity=role if role in ("strides", "hills", "speed") else None)
+
+
+def review(text: str) -> Session:
+    """The plan's last day: no training, the clinician review of the final gate."""
+    return Session("rest", "Clinician review", text)
 
 
 def loading_cross(modality: str, protocol: Protocol) -> Session:

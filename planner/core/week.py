@@ -93,3 +93,22 @@ def _why_not(rest: tuple[int, ...], allowed: tuple[int, ...], sessions: int) -> 
     return (f"cannot fit {sessions} run days with a day between each into "
             f"{_names(allowed) or 'no days'} (rest on {_names(rest)}): bone needs a day off "
             f"between loading days. Allow at least {sessions} weekdays with gaps, e.g. mon,wed,fri.")
+
+
+def fourth_run_day(pattern: WeekPattern, run_days: tuple[int, ...]) -> int | None:
+    """The weekday a 4th run goes on once the return-to-sport gate allows it, or None.
+
+    It must be a free day the runner allows for running whose addition makes one back-to-back
+    pair of runs, never three loading days in a row (cyclically); the day after a rest day is
+    preferred, as BWH puts increases on the first day after rest [R22]. None when no free day
+    qualifies (e.g. --run-days names only three days): the plan then stays on three run days.
+    """
+    candidates = [d for d in pattern.free if not run_days or d in run_days]
+    fits = [d for d in candidates if not _has_three_in_a_row((*pattern.loading, d))]
+    after_rest = [d for d in fits if (d - 1) % 7 in pattern.rest]
+    return (after_rest or fits or [None])[0]
+
+
+def _has_three_in_a_row(days: tuple[int, ...]) -> bool:
+    found = set(days)
+    return any((d + 1) % 7 in found and (d + 2) % 7 in found for d in found)

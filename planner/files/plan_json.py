@@ -12,7 +12,8 @@ Schema::
       "request": {"site": str (site id), "grade": int 1-4, "start": date,
                   "athlete": str, "rest_days": [weekday, …], "run_days": [weekday, …],
                   "week_start": "monday" | "sunday", "cross": [str, …],
-                  "bodyweight_support": bool, "cleared_by": str | null},
+                  "bodyweight_support": bool, "cleared_by": str | null,
+                  "usual_minutes": int | null (null: the protocol's default)},
       "site": {"id": str, "name": str, "risk": "low" | "high",
                "bone": "cortical" | "trabecular"},
       "grade": {"number": int, "name": str},
@@ -124,6 +125,7 @@ def request_section(plan: Plan) -> dict[str, Any]:
         "cross": list(req.cross),
         "bodyweight_support": req.bodyweight_support,
         "cleared_by": req.cleared_by,
+        "usual_minutes": req.usual_minutes,
     }
 
 
@@ -219,6 +221,9 @@ def read_request(document: Any) -> PlanRequest:
         week_start=WEEKDAYS.index(field.choice("week_start", ("monday", "sunday"))),
         cross=tuple(field.strings("cross")),
         bodyweight_support=field.get("bodyweight_support", bool),
+        # Written since the return-to-sport phase; older files mean the default.
+        usual_minutes=field.get("usual_minutes", (int, type(None))) if "usual_minutes" in found
+        else None,
     )
 
 

@@ -29,6 +29,14 @@ class KeyDate(TypedDict):
     detail: str
 
 
+class StepGateRow(TypedDict):
+    """A gate inside a phase: its name, the rest day it is checked on, and its checklist."""
+
+    name: str
+    date: date
+    criteria: tuple[str, ...]
+
+
 class PhaseRow(TypedDict):
     """A phase with its dates, aim and the gate that ends it."""
 
@@ -41,6 +49,8 @@ class PhaseRow(TypedDict):
     gate_name: str
     gate: tuple[str, ...]
     sources: tuple[str, ...]
+    # Gates inside the phase (the return-to-sport additions), in date order.
+    steps: list[StepGateRow]
 
 
 class DayCell(TypedDict):

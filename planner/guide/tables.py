@@ -25,6 +25,7 @@ from planner.guide.records import (
     KeyDate,
     LoadRow,
     PhaseRow,
+    StepGateRow,
     StageRow,
     WeekRow,
 )
@@ -180,6 +181,9 @@ def phase_row(plan: Plan, span: PhaseSpan, known: set[str]) -> PhaseRow:
         gate_name=span.gate_name,
         gate=span.gate,
         sources=source_keys(text.source, known) if text else (),
+        steps=[StepGateRow(name=d.gate.name, date=d.date, criteria=d.gate.criteria)
+               for d in plan.days if d.gate and span.start < d.date < span.end
+               and d.phase == span.id],
     )
 
 
@@ -205,8 +209,16 @@ def key_dates(plan: Plan) -> list[KeyDate]:
     found += [KeyDate(date=d.date, label=d.gate.name,
                       detail="only once your clinician has cleared it") for d in plan.days
               if d.gate and d.gate.label == GATE_LABEL]
+    starts = {span.start for span in spans}
+    found += [
+        KeyDate(date=d.date, label=d.gate.name,
+                detail="checked on this rest day; the next week adds it once every point is met")
+        for d in plan.days if d.gate and d.date not in starts and d.date != plan.end
+        and d.gate.label != GATE_LABEL
+    ]
     found.append(KeyDate(date=plan.first_run, label="First walk/run session", detail=""))
-    found.append(KeyDate(date=plan.end, label=spans[-1].gate_name, detail="last day of the plan"))
+    found.append(KeyDate(date=plan.end, label=spans[-1].gate_name,
+                         detail="last day of the plan: no training, the clinician review"))
     return sorted(found, key=lambda k: k["date"])
 
 
@@ -308,10 +320,40 @@ def _day_list(days: Iterable[int]) -> str:
 
 def training_week(plan: Plan) -> str:
     """One sentence on the runner's week: rest days, run days, preferred cross-training."""
-    runs = {d.date.weekday() for d in plan.days if d.kind == "run"}
+    runs = {d.date.weekday() for d in plan.days if d.kind == "run" and d.phase != "return-to-sport"}
+    extra = {d.date.weekday() for d in plan.days if d.kind == "run"} - runs
     text = (f"Rest every {_day_list(plan.request.rest_days)}; bone-loading sessions on "
-            f"{_day_list(runs)}, never two days in a row.")
+            f"{_day_list(runs)}, never two days in a row")
+    # The return-to-sport gate for a 4th run day makes one easy back-to-back pair a week.
+    text += (f" until the return-to-sport gate that adds {_day_list(extra)} as a 4th run day."
+             if extra else ".")
     if plan.request.cross:
         text += (" Preferred cross-training: " + ", ".join(plan.request.cross)
                  + ", where the phase allows it.")
+    return text + " " + _usual_volume(plan)
+
+
+def _usual_volume(plan: Plan) -> str:
+    """The usual weekly running the last phase aims at, and whether the runner gave it."""
+    rules = plan.protocol.return_to_sport
+    usual = plan.request.usual_minutes or rules.default_usual_minutes
+    given = ("" if plan.request.usual_minutes else
+             " (not given, so the plan assumes four runs of 45 min a week [R22])")
+    span = plan.phases[-1]
+    weeks: dict[int, int] = {}
+    for d in plan.days:
+        if d.phase == span.id:
+            key = (d.date - span.start).days // 7
+            weeks[key] = weeks.get(key, 0) + d.run_minutes
+    peak = max(weeks.values())
+    text = (f"Usual weekly running before the injury: {usual} min{given}; the "
+            f"{span.name.lower()} phase reaches {peak} min a week ({round(100 * peak / usual)}% "
+            f"of it) before the clinician review [{rules.source}].")
+    if peak > usual * rules.end_pct // 100:
+        text += (" Build already reaches more than that: the last phase holds it rather than "
+                 "dropping it, and adds only what the usual volume allows, one at a time.")
+    elif peak * 100 < usual * (rules.end_pct - rules.max_increase_pct):
+        text += (f" The plan stops at easy runs of at most {rules.max_run_minutes} min [R22]; "
+                 "more running, and whatever waits for a larger share of the usual volume "
+                 "(strides, hills, faster running [R24]), is for the clinician review to plan.")
     return text
