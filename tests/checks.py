@@ -163,7 +163,13 @@ def _assert_gates(plan) -> None:
     steps = sum(1 for d in plan.days if d.gate and d.phase == "return-to-sport"
                 and d.date != plan.phases[-1].start and d is not last)
     changes = sum(1 for a, b in zip(plan.days, plan.days[1:]) if a.weight_bearing != b.weight_bearing)
-    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) + steps + changes
+    # A high-risk site's imaging check opens its first impact week, before any impact day.
+    imaging = [d for d in plan.days if d.gate and d.gate.label == "Imaging check"]
+    impact = [d for d in plan.days if d.kind == "impact"]
+    assert len(imaging) == int(plan.site.risk == "high" and bool(impact))
+    assert all(i.date < min(d.date for d in impact) and i.kind not in LOADING_KINDS
+               for i in imaging)
+    assert sum(1 for d in plan.days if d.gate) == len(plan.phases) + steps + changes + len(imaging)
 
 
 # Words that let a runner walk freely or train on the feet: never on a day on crutches or in

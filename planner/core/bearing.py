@@ -16,6 +16,8 @@ from typing import NamedTuple
 from planner.core.models import Day, Gate, Protection, Protocol
 
 GATE_LABEL = "Weight-bearing check"
+# The dated imaging review before a high-risk site's first impact week.
+IMAGING_LABEL = "Imaging check"
 
 
 def bearing_changes(start: date, protection: Protection, anchor: int) -> tuple[tuple[date, str], ...]:

@@ -25,7 +25,9 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from planner.core import pain, sessions
-from planner.core.bearing import GATE_LABEL, bearing_changes, bearing_gate, status_on
+from planner.core.bearing import (
+    GATE_LABEL, IMAGING_LABEL, bearing_changes, bearing_gate, status_on,
+)
 from planner.core.load import LOADING_MODALITIES, build_stage_id
 from planner.core.filled import fill
 from planner.core.models import (
@@ -204,9 +206,21 @@ def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
                     ctx.protocol.return_to_sport.review)
             else:
                 session = _session(ctx, span, day, (day - phase_week_start).days // 7)
-                gate = step_gates.get(day, gate) or _bearing_gate(ctx, day)
+                gate = (step_gates.get(day, gate) or _bearing_gate(ctx, day)
+                        or _imaging_gate(ctx, span, day))
             days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate, ctx))
     return days
+
+
+def _imaging_gate(ctx: _Context, span: PhaseSpan, day: date) -> Gate | None:
+    """At a high-risk site, the imaging check on the first day of the first impact week."""
+    if ctx.site.risk != "high" or span.id != "reload":
+        return None
+    first = next((i for i, week in enumerate(ctx.reload) if week.impact), None)
+    if first is None or day != span.start + timedelta(weeks=first):
+        return None
+    return Gate(label=IMAGING_LABEL, name=f"{IMAGING_LABEL}: cleared for impact work",
+                criteria=(ctx.protocol.gate_extras.imaging,))
 
 
 def _step_gates(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> dict[date, Gate]:
@@ -404,16 +418,19 @@ def _day(
 
 
 def _gate_block(gate: Gate, rest_day: bool = False) -> str:
+    """The checklist of a gate day, with what to do when an answer is no."""
     when = ("check today, before your next session" if rest_day
             else "check before today's session")
     again = "the last week" if rest_day else "the last week of the previous phase"
-    lines = [f"{gate.name.upper()}: {when}. Move on only if every answer is yes; otherwise "
-             f"repeat {again} and check again."]
-    if gate.label == GATE_LABEL:
-        lines[0] = (f"{gate.name.upper()}: {when}. Change only if every answer is yes; "
-                    "otherwise stay as you are for another week and check again.")
-    lines += [f"- {c}" for c in gate.criteria]
-    return "\n".join(lines)
+    otherwise = {
+        GATE_LABEL: "Change only if every answer is yes; otherwise stay as you are for another "
+                    "week and check again.",
+        IMAGING_LABEL: "Start impact work only if every answer is yes; otherwise keep to "
+                       "walking and strength and ask when to check again.",
+    }.get(gate.label, f"Move on only if every answer is yes; otherwise repeat {again} and "
+                      "check again.")
+    return "\n".join([f"{gate.name.upper()}: {when}. {otherwise}",
+                      *(f"- {c}" for c in gate.criteria)])
 
 
 def _pain_block(protocol: Protocol, kind: str, site_id: str, step_kind: str | None = None) -> str:

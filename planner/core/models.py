@@ -229,6 +229,7 @@ class GateExtras(NamedTuple):
     high_risk: str
     weight_bearing: str
     cleared: str
+    imaging: str = ""
 
 
 class PainCondition(NamedTuple):

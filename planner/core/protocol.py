@@ -321,7 +321,7 @@ def _impact(r: _Reader, t: dict[str, Any]) -> ImpactText:
 
 
 def _gate_extras(r: _Reader, t: dict[str, Any]) -> GateExtras:
-    keys = ("hop_test", "no_hop", "high_risk", "weight_bearing", "cleared")
+    keys = ("hop_test", "no_hop", "high_risk", "weight_bearing", "cleared", "imaging")
     return GateExtras(**{k: r.get(t, k, str, "gate_extras") for k in keys})
 
 

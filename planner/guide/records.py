@@ -30,10 +30,12 @@ class KeyDate(TypedDict):
 
 
 class StepGateRow(TypedDict):
-    """A gate inside a phase: its name, the rest day it is checked on, and its checklist."""
+    """A gate inside a phase: its name, the day it is checked on, when in that day (`when`),
+    and its checklist."""
 
     name: str
     date: date
+    when: str
     criteria: tuple[str, ...]
 
 

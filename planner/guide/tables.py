@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
-from planner.core.bearing import GATE_LABEL, bearing_spans
+from planner.core.bearing import GATE_LABEL, IMAGING_LABEL, bearing_spans
 from planner.core.citations import source_keys
 from planner.core.diary import diary_rows
 from planner.core.models import Day, PhaseSpan, Plan
@@ -181,10 +181,19 @@ def phase_row(plan: Plan, span: PhaseSpan, known: set[str]) -> PhaseRow:
         gate_name=span.gate_name,
         gate=span.gate,
         sources=source_keys(text.source, known) if text else (),
-        steps=[StepGateRow(name=d.gate.name, date=d.date, criteria=d.gate.criteria)
+        steps=[StepGateRow(name=d.gate.name, date=d.date, when=_step_when(d),
+                           criteria=d.gate.criteria)
                for d in plan.days if d.gate and span.start < d.date < span.end
                and d.phase == span.id],
     )
+
+
+def _step_when(day: Day) -> str:
+    """When a gate inside a phase is checked: before that day's session, or on a rest day
+    before the week whose one addition it allows (return to sport)."""
+    if day.gate is not None and day.gate.label in (GATE_LABEL, IMAGING_LABEL):
+        return "before that day's session"
+    return "a rest day; the week after it adds this and nothing else"
 
 
 def gate_before(plan: Plan, day: date) -> str:
@@ -208,13 +217,13 @@ def key_dates(plan: Plan) -> list[KeyDate]:
     ]
     found += [KeyDate(date=d.date, label=d.gate.name,
                       detail="only once your clinician has cleared it") for d in plan.days
-              if d.gate and d.gate.label == GATE_LABEL]
+              if d.gate and d.gate.label in (GATE_LABEL, IMAGING_LABEL)]
     starts = {span.start for span in spans}
     found += [
         KeyDate(date=d.date, label=d.gate.name,
                 detail="checked on this rest day; the next week adds it once every point is met")
         for d in plan.days if d.gate and d.date not in starts and d.date != plan.end
-        and d.gate.label != GATE_LABEL
+        and d.gate.label not in (GATE_LABEL, IMAGING_LABEL)
     ]
     found.append(KeyDate(date=plan.first_run, label="First walk/run session", detail=""))
     found.append(KeyDate(date=plan.end, label=spans[-1].gate_name,
