@@ -14,8 +14,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from icalendar import vDDDTypes
-
 from planner.calendar.history import EventRecord
 from planner.calendar.options import ALL_DAY_REMINDER, UTC_ZONES, CalendarOptions
 from planner.calendar.uids import day_uid, plan_uid
@@ -77,6 +75,8 @@ class EventContent(NamedTuple):
 
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON of the content (times as written, with their zone)."""
+        from icalendar import vDDDTypes  # only here: reading plan.json must not need icalendar
+
         content = {
             "uid": self.uid, "summary": self.summary, "description": self.description,
             "start": _canonical_time(self.start), "end": _canonical_time(self.end),

@@ -1,0 +1,1 @@
+"""Frozen copies of earlier implementations that the tests compare the current ones against."""
