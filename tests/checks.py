@@ -77,7 +77,8 @@ def assert_invariants(plan) -> None:
 
 def _assert_pain_text(plan: Plan) -> None:
     protocol, site = plan.protocol, plan.site.id
-    table = [r for r in protocol.pain_rules if not r.sites or site in r.sites]
+    table = pain.rules_for(protocol, site)
+    assert [r.id for r in table] == [r.id for r in protocol.pain_rules if r.applies_to(site)]
     assert plan.pain_rules == tuple(f"{r.text} [{r.sources}]" for r in table)
     red_flag, reminder = pain.red_flag(protocol, site), pain.reminder(protocol, site)
     assert all(r.short in red_flag for r in table if "rest" in r.show)
@@ -94,7 +95,8 @@ def _assert_pain_text(plan: Plan) -> None:
         else:
             assert reminder in d.details
         # Rules of other sites never reach this plan.
-        assert not any(r.text in d.details for r in protocol.pain_rules if r not in table)
+        ids = {r.id for r in table}
+        assert not any(r.text in d.details for r in protocol.pain_rules if r.id not in ids)
 
 
 def four_run_start(plan):

@@ -303,3 +303,18 @@ def test_a_step_back_source_must_resolve():
     def mutate(raw: dict) -> None:
         raw["pain_steps"]["back"][0]["sources"] = "R404"
     assert "source 'R404' is not in [references]" in _problems(mutate)
+
+
+def test_one_sign_never_reads_with_two_urgencies() -> None:
+    # At the femoral neck a limp or night pain is "back on crutches, same day"; the general
+    # red-flag rule (next working day) must say that its shared signs follow the hip's rule.
+    from planner.core import pain
+    from planner.core.protocol import load_protocol
+
+    protocol = load_protocol()
+    hip = {r.id: r for r in pain.rules_for(protocol, "femoral-neck-compression")}
+    assert 'follows that rule' in hip["red-flags"].text and 'follows that rule' in hip["red-flags"].short
+    assert "the rule \"Femoral neck" in pain.red_flag(protocol, "femoral-neck-compression")
+    foot = {r.id: r for r in pain.rules_for(protocol, "metatarsal")}
+    assert "follows that rule" not in foot["red-flags"].text
+    assert foot["red-flags"].text == next(r for r in protocol.pain_rules if r.id == "red-flags").text

@@ -17,8 +17,26 @@ Signals = Mapping[str, "int | bool"]
 
 
 def rules_for(protocol: Protocol, site_id: str) -> tuple[PainRule, ...]:
-    """The site's pain rules in order of precedence (site-specific rules only for their sites)."""
-    return tuple(rule for rule in protocol.pain_rules if rule.applies_to(site_id))
+    """The site's pain rules in order of precedence (site-specific rules only for their sites).
+
+    A general rule that shares a sign with a site's own rule before it says so, so a runner
+    never reads two urgencies for one sign (at the femoral neck a limp is "same day", not
+    "next working day").
+    """
+    found: list[PainRule] = []
+    for rule in protocol.pain_rules:
+        if not rule.applies_to(site_id):
+            continue
+        earlier = next((r for r in found if r.sites and _signals(r) & _signals(rule)), None)
+        if earlier is not None and not rule.sites:
+            note = f" At this site, a sign the rule \"{earlier.title}\" names follows that rule."
+            rule = rule._replace(text=rule.text + note, short=rule.short + note)
+        found.append(rule)
+    return tuple(found)
+
+
+def _signals(rule: PainRule) -> set[str]:
+    return {c.signal for c in rule.when}
 
 
 def rule_line(rule: PainRule) -> str:
