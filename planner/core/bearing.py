@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from planner.core.models import Day, Gate, Protection, Protocol
+from planner.core.week import week_start_on_or_after
 
 GATE_LABEL = "Weight-bearing check"
 # The dated imaging review before a high-risk site's first impact week.
@@ -29,8 +30,7 @@ def bearing_changes(start: date, protection: Protection, anchor: int) -> tuple[t
     for status, length in protection.bearing_steps():
         found.append((since, status))
         weeks += length
-        due = start + timedelta(weeks=weeks)
-        since = due + timedelta(days=(anchor - due.weekday()) % 7)
+        since = week_start_on_or_after(start + timedelta(weeks=weeks), anchor)
     found.append((since, "full"))
     return tuple(found)
 

@@ -37,7 +37,9 @@ from planner.core.models import (
 from planner.core.sessions import Session
 from planner.core.request import check_request
 from planner.core.sport import SportWeek, sport_weeks
-from planner.core.week import WeekPattern, choose_pattern, fourth_run_day
+from planner.core.week import (
+    WeekPattern, choose_pattern, fourth_run_day, week_start_on_or_after,
+)
 
 class _Context(NamedTuple):
     """Everything the day-by-day scheduler needs, resolved once."""
@@ -107,11 +109,6 @@ def _with_sport(ctx: _Context) -> _Context:
     return ctx._replace(fourth=fourth, sport=weeks)
 
 
-def _week_start_on_or_after(day: date, anchor: int) -> date:
-    """The first training-week start (the pattern's anchor weekday) on or after `day`."""
-    return day + timedelta(days=(anchor - day.weekday()) % 7)
-
-
 def _last_weekday_in(day: date, weekdays: tuple[int, ...]) -> date:
     """The latest date on or before `day` whose weekday is one of `weekdays`."""
     return day - timedelta(days=min((day.weekday() - w) % 7 for w in weekdays))
@@ -150,8 +147,8 @@ def _hold_on_leaving_support(schedule: list[tuple[Stage, int]], weeks: int,
 
 def _phase_spans(ctx: _Context) -> tuple[PhaseSpan, ...]:
     start, anchor = ctx.request.start, ctx.pattern.anchor
-    reload = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.protect_weeks), anchor)
-    run = _week_start_on_or_after(start + timedelta(weeks=ctx.protection.first_run_weeks), anchor)
+    reload = week_start_on_or_after(start + timedelta(weeks=ctx.protection.protect_weeks), anchor)
+    run = week_start_on_or_after(start + timedelta(weeks=ctx.protection.first_run_weeks), anchor)
     # Room for a week of walking, double-leg impact and (with a hop test) single-leg hops.
     run = max(run, reload + timedelta(weeks=_min_reload_weeks(ctx)))
     build = run + timedelta(weeks=len(ctx.schedule))
@@ -195,9 +192,9 @@ def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
     # phases themselves start on the pattern's anchor day.
     first_week = start - timedelta(days=(start.weekday() - ctx.request.week_start) % 7)
     days = []
-    step_gates = _step_gates(ctx, spans)
+    inner = _inner_gates(ctx, spans)
     for index, span in enumerate(spans):
-        phase_week_start = _week_start_on_or_after(span.start, ctx.pattern.anchor)
+        phase_week_start = week_start_on_or_after(span.start, ctx.pattern.anchor)
         for n in range((span.end - span.start).days + 1):
             day = span.start + timedelta(days=n)
             gate = spans[index - 1].gate_check if index and day == span.start else None
@@ -206,21 +203,23 @@ def _days(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> list[Day]:
                     ctx.protocol.return_to_sport.review)
             else:
                 session = _session(ctx, span, day, (day - phase_week_start).days // 7)
-                gate = (step_gates.get(day, gate) or _bearing_gate(ctx, day)
-                        or _imaging_gate(ctx, span, day))
+                gate = gate or inner.get(day)
             days.append(_day(day, span, 1 + (day - first_week).days // 7, session, gate, ctx))
     return days
 
 
-def _imaging_gate(ctx: _Context, span: PhaseSpan, day: date) -> Gate | None:
-    """At a high-risk site, the imaging check on the first day of the first impact week."""
-    if ctx.site.risk != "high" or span.id != "reload":
-        return None
-    first = next((i for i, week in enumerate(ctx.reload) if week.impact), None)
-    if first is None or day != span.start + timedelta(weeks=first):
-        return None
-    return Gate(label=IMAGING_LABEL, name=f"{IMAGING_LABEL}: cleared for impact work",
-                criteria=(ctx.protocol.gate_extras.imaging,))
+def _inner_gates(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> dict[date, Gate]:
+    """The gates inside phases, by day: each weight-bearing change, a high-risk site's imaging
+    check and the return-to-sport additions (none falls on a phase's first day)."""
+    gates = {since: bearing_gate(ctx.protocol, before, status)
+             for (_, before), (since, status) in zip(ctx.bearing, ctx.bearing[1:])}
+    first_impact = next((i for i, week in enumerate(ctx.reload) if week.impact), None)
+    if ctx.site.risk == "high" and first_impact is not None:
+        reload = next(s for s in spans if s.id == "reload")
+        gates[reload.start + timedelta(weeks=first_impact)] = Gate(
+            label=IMAGING_LABEL, name=f"{IMAGING_LABEL}: cleared for impact work",
+            criteria=(ctx.protocol.gate_extras.imaging,))
+    return {**gates, **_step_gates(ctx, spans)}
 
 
 def _step_gates(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> dict[date, Gate]:
@@ -238,13 +237,6 @@ def _step_gates(ctx: _Context, spans: tuple[PhaseSpan, ...]) -> dict[date, Gate]
         before = _last_weekday_in(sport.start + timedelta(weeks=i, days=-1), ctx.pattern.rest)
         gates[before] = Gate(label=label, name=f"{label}: {text.name}", criteria=text.gate)
     return gates
-
-
-def _bearing_gate(ctx: _Context, day: date) -> Gate | None:
-    """The weight-bearing check on the day a new status starts, else None."""
-    changes = ctx.bearing
-    i = next((i for i, (since, _) in enumerate(changes) if since == day), 0)
-    return bearing_gate(ctx.protocol, changes[i - 1][1], changes[i][1]) if i else None
 
 
 def _session(ctx: _Context, span: PhaseSpan, day: date, week: int) -> Session:

@@ -7,6 +7,7 @@ week ends and phase changes alike.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from itertools import combinations
 from typing import NamedTuple
 
@@ -25,6 +26,11 @@ class WeekPattern(NamedTuple):
     def offset(self, weekday: int) -> int:
         """Position of `weekday` in the training week (0 = anchor … 6)."""
         return (weekday - self.anchor) % 7
+
+
+def week_start_on_or_after(day: date, anchor: int) -> date:
+    """The first training-week start (the pattern's anchor weekday) on or after `day`."""
+    return day + timedelta(days=(anchor - day.weekday()) % 7)
 
 
 def _names(days: tuple[int, ...] | list[int]) -> str:
