@@ -21,6 +21,12 @@ GATE_LABEL = "Weight-bearing check"
 IMAGING_LABEL = "Imaging check"
 
 
+def clears_a_status(gate: Gate | None) -> bool:
+    """True for the checks a clinician clears before that day's session inside a phase: a
+    weight-bearing change or a high-risk site's imaging check."""
+    return gate is not None and gate.label in (GATE_LABEL, IMAGING_LABEL)
+
+
 def bearing_changes(start: date, protection: Protection, anchor: int) -> tuple[tuple[date, str], ...]:
     """(first day, status) for every status of a plan in order, ending with ``full``.
 

@@ -566,8 +566,8 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
         for name in (site.id, *site.aliases):
             r.check(name not in names, f"{path}: id or alias '{name}' is used twice")
             names.add(name)
-        for field in (*site.timeline_sources, site.full_return_source, *(x.source for x in site.referrals),
-                      *((site.weight_bearing_source or "-",) if _protects(site) else ())):
+        for field in (*site.timeline_sources, site.full_return_source, site.weight_bearing_source,
+                      *(x.source for x in site.referrals)):
             r.problems += [f"{path}: {problem}" for problem in field_problems(field, keys)]
         _check_site_timeline(r, protocol, site, path)
         _check_protect_cross(r, protocol, site, path)
@@ -579,11 +579,6 @@ def _check_consistency(r: _Reader, protocol: Protocol) -> None:
     r.check(tuple(p.id for p in protocol.phases) == PHASE_IDS,
             f"phases: must be {', '.join(PHASE_IDS)} in that order")
     _check_risk_order(r, protocol)
-
-
-def _protects(site: Site) -> bool:
-    """True when some grade of the site starts with crutches or a boot (it then cites why)."""
-    return any(p.bearing_steps() for p in site.protection)
 
 
 def _record_sources(protocol: Protocol) -> list[tuple[str, str]]:

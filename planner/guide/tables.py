@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
-from planner.core.bearing import GATE_LABEL, IMAGING_LABEL, bearing_spans
+from planner.core.bearing import bearing_spans, clears_a_status
 from planner.core.citations import source_keys
 from planner.core.diary import diary_rows
 from planner.core.models import Day, PhaseSpan, Plan
@@ -191,7 +191,7 @@ def phase_row(plan: Plan, span: PhaseSpan, known: set[str]) -> PhaseRow:
 def _step_when(day: Day) -> str:
     """When a gate inside a phase is checked: before that day's session, or on a rest day
     before the week whose one addition it allows (return to sport)."""
-    if day.gate is not None and day.gate.label in (GATE_LABEL, IMAGING_LABEL):
+    if clears_a_status(day.gate):
         return "before that day's session"
     return "a rest day; the week after it adds this and nothing else"
 
@@ -217,13 +217,13 @@ def key_dates(plan: Plan) -> list[KeyDate]:
     ]
     found += [KeyDate(date=d.date, label=d.gate.name,
                       detail="only once your clinician has cleared it") for d in plan.days
-              if d.gate and d.gate.label in (GATE_LABEL, IMAGING_LABEL)]
+              if clears_a_status(d.gate)]
     starts = {span.start for span in spans}
     found += [
         KeyDate(date=d.date, label=d.gate.name,
                 detail="checked on this rest day; the next week adds it once every point is met")
         for d in plan.days if d.gate and d.date not in starts and d.date != plan.end
-        and d.gate.label not in (GATE_LABEL, IMAGING_LABEL)
+        and not clears_a_status(d.gate)
     ]
     found.append(KeyDate(date=plan.first_run, label="First walk/run session", detail=""))
     found.append(KeyDate(date=plan.end, label=spans[-1].gate_name,
