@@ -22,10 +22,23 @@ ROOT = Path(__file__).resolve().parent.parent
 README_TODAY = date(2026, 12, 1)
 
 
-class _ReadmeDay(date):
+class ReadmeDay(date):
+    """`date` whose today() is README_TODAY."""
+
     @classmethod
     def today(cls) -> date:
+        """The day the README's examples are run on."""
         return README_TODAY
+
+
+CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", flags=re.S | re.M)
+
+
+def commands(block: str) -> list[tuple[str, str]]:
+    """The `$ rtr …` lines of one console block, each with the text shown under it (up to
+    the next `$` line, blank lines kept)."""
+    return [(chunk.partition("\n")[0], chunk.partition("\n")[2])
+            for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]]
 
 
 def _run(args: list[str]) -> str:
@@ -45,24 +58,21 @@ def main() -> None:
     """Rewrite README.md's console outputs in place."""
     import planner.cli
 
-    planner.cli.date = _ReadmeDay
+    planner.cli.date = ReadmeDay
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as folder:
         shutil.copytree(ROOT / "examples" / "clinic", Path(folder) / "examples" / "clinic")
         os.chdir(folder)
 
         def block(match: re.Match) -> str:
-            parts = re.split(r"^\$ ", match.group(1), flags=re.M)
-            chunks = [parts[0]]
-            for chunk in parts[1:]:
-                command = chunk.partition("\n")[0]
-                shown = _run(shlex.split(command)[1:])
+            chunks = [re.split(r"^\$ ", match.group(1), flags=re.M)[0]]
+            for command, shown in commands(match.group(1)):
                 # Keep the blank lines that separate one command from the next.
-                gap = "\n" * (len(chunk) - len(chunk.rstrip("\n")) - 1)
-                chunks.append(f"{command}\n{shown}{gap}")
+                gap = "\n" * (len(shown) - len(shown.rstrip("\n")) - int(bool(shown.strip())))
+                chunks.append(f"{command}\n{_run(shlex.split(command)[1:])}{gap}")
             return "```console\n" + "$ ".join(chunks) + "```"
 
-        readme = re.sub(r"^```console\n(.*?)^```$", block, readme, flags=re.S | re.M)
+        readme = CONSOLE_BLOCK.sub(block, readme)
     (ROOT / "README.md").write_text(readme, encoding="utf-8")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 import shlex
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -109,8 +109,6 @@ def test_exports_list_matches_the_lazy_table() -> None:
 
 def test_readme_options_table_is_generated_from_the_help_text() -> None:
     """The options table is `rtr plan --help`; `python scripts/readme_options.py` rewrites it."""
-    import runpy
-
     script = runpy.run_path(str(ROOT / "scripts" / "readme_options.py"))
     assert script["updated"](README) == README, "run: python scripts/readme_options.py"
     plan = cli.commands["plan"]
@@ -175,29 +173,18 @@ def test_readme_plan_json_schema_matches_what_is_written(tmp_path) -> None:
                        ".calendar.events[].fingerprint"}
 
 
-# The README's console examples use fixed dates; the clock is pinned to a day before them so
-# they print the same on any later day (no past-start warning, never beyond the 366-day window).
-README_TODAY = date(2026, 12, 1)
+# The README's console examples use fixed dates; scripts/readme_console.py (which rewrites
+# them) pins the clock to a day before them, so they print the same on any later day.
+_CONSOLE = runpy.run_path(str(ROOT / "scripts" / "readme_console.py"))
+_ReadmeDay = _CONSOLE["ReadmeDay"]
 
 
 def _console_examples() -> list[tuple[str, str]]:
     """Every `$ rtr …` line of the README's console blocks, in order, with the output shown
     under it (up to the next `$` line, trailing blank lines left out)."""
-    examples = []
-    for block in re.findall(r"^```console\n(.*?)^```$", README, flags=re.S | re.M):
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, shown = chunk.partition("\n")
-            examples.append((command, shown.rstrip("\n") + "\n" if shown.strip() else ""))
-    return examples
-
-
-class _ReadmeDay(date):
-    """`date` whose today() is README_TODAY."""
-
-    @classmethod
-    def today(cls) -> date:
-        """The day the README's examples are run on."""
-        return README_TODAY
+    return [(command, shown.rstrip("\n") + "\n" if shown.strip() else "")
+            for block in _CONSOLE["CONSOLE_BLOCK"].findall(README)
+            for command, shown in _CONSOLE["commands"](block)]
 
 
 def test_every_readme_console_example_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
